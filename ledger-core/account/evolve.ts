@@ -1,0 +1,85 @@
+import { businessDayOf } from '../business-day.ts';
+import type { Dated } from '../decider.ts';
+import type { AccountEvent } from '../events.ts';
+import { money } from '../money.ts';
+import { fingerprintOfEvent } from './move-fingerprint.ts';
+import type { AccountState } from './state.ts';
+
+export const createAccountEvolve =
+  (timeZone: string) =>
+  (current: AccountState, event: Dated<AccountEvent>): AccountState => {
+    const state: AccountState = { ...current, revision: current.revision + 1 };
+    const recordMove = (next: AccountState, txId: string): AccountState => ({
+      ...next,
+      moves: next.moves.set(txId, {
+        fingerprint: fingerprintOfEvent(event as Parameters<typeof fingerprintOfEvent>[0]),
+        balanceAfter: next.balance,
+        revision: next.revision,
+      }),
+    });
+
+    switch (event.type) {
+      case 'AccountOpened':
+        return {
+          ...state,
+          status: 'open',
+          accountId: event.data.accountId,
+          holderName: event.data.holderName,
+          holderType: event.data.holderType,
+          cardNo: event.data.cardNo,
+          limits: { perTransaction: money(event.data.limits.perTransaction), daily: money(event.data.limits.daily) },
+          offlineLimit: money(event.data.offlineLimit),
+        };
+      case 'CardReportedLost':
+        return { ...state, cardLost: true };
+      case 'CardReplaced':
+        return { ...state, cardNo: event.data.newCardNo, cardLost: false };
+      case 'AccountFrozen':
+        return { ...state, frozen: true };
+      case 'AccountUnfrozen':
+        return { ...state, frozen: false };
+      case 'LimitsChanged':
+        return {
+          ...state,
+          limits: { perTransaction: money(event.data.perTransaction), daily: money(event.data.daily) },
+          offlineLimit: money(event.data.offlineLimit),
+        };
+      case 'ToppedUp':
+        return recordMove({ ...state, balance: state.balance.plus(event.data.amount) }, event.data.txId);
+      case 'Charged': {
+        const amount = money(event.data.amount);
+        const day = businessDayOf(event.occurredAt, timeZone);
+        // Only the latest business day matters for the daily limit; a late offline upload for an
+        // earlier day does not count against today.
+        const daily =
+          day === state.daily.day
+            ? { day, spent: state.daily.spent.plus(amount) }
+            : day > state.daily.day
+              ? { day, spent: amount }
+              : state.daily;
+        return recordMove(
+          {
+            ...state,
+            balance: state.balance.minus(amount),
+            daily,
+            charges: state.charges.set(event.data.txId, { amount, refunded: money('0') }),
+          },
+          event.data.txId,
+        );
+      }
+      case 'Refunded': {
+        const charge = state.charges.get(event.data.chargeTxId);
+        const charges = charge
+          ? state.charges.set(event.data.chargeTxId, { ...charge, refunded: charge.refunded.plus(event.data.amount) })
+          : state.charges;
+        return recordMove({ ...state, balance: state.balance.plus(event.data.amount), charges }, event.data.txId);
+      }
+      case 'BillPaid':
+        return recordMove({ ...state, balance: state.balance.minus(event.data.amount) }, event.data.txId);
+      case 'AccountClosed':
+        return recordMove(
+          { ...state, status: 'closed', balance: state.balance.minus(event.data.payoutAmount) },
+          event.data.txId,
+        );
+    }
+  };
