@@ -66,7 +66,10 @@ export const accountCommandSchemas = {
     txId: txIdSchema,
     payoutChannel: payoutChannelSchema,
   }),
-  FreezeAccount: command('FreezeAccount', { accountId: entityIdSchema, reason: z.string().max(500).default('') }),
+  FreezeAccount: command('FreezeAccount', {
+    accountId: entityIdSchema,
+    reason: z.string().max(500).default(''),
+  }),
   UnfreezeAccount: command('UnfreezeAccount', { accountId: entityIdSchema }),
   ReportCardLost: command('ReportCardLost', { accountId: entityIdSchema }),
   ReplaceCard: command('ReplaceCard', { accountId: entityIdSchema, newCardNo: cardNoSchema }),

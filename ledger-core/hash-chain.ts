@@ -16,7 +16,9 @@ export const canonicalJson = (value: unknown): string => {
 };
 
 export const eventHash = (prevHash: string, revision: number, type: string, data: unknown): string =>
-  createHash('sha256').update(`${prevHash}\n${revision}\n${type}\n${canonicalJson(data)}`).digest('hex');
+  createHash('sha256')
+    .update(`${prevHash}\n${revision}\n${type}\n${canonicalJson(data)}`)
+    .digest('hex');
 
 export type ChainLink = {
   revision: number;

@@ -51,4 +51,5 @@ export class LedgerRejection extends Error {
   }
 }
 
-export const isLedgerRejection = (error: unknown): error is LedgerRejection => error instanceof LedgerRejection;
+export const isLedgerRejection = (error: unknown): error is LedgerRejection =>
+  error instanceof LedgerRejection;

@@ -30,7 +30,10 @@ describe.skipIf(!kafkaUp)('smoke: Kafka round trip with kafkajs', () => {
     const seen: string[] = [];
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${seen.length} of ${wanted} messages`)), consumeWaitMs);
+      const timer = setTimeout(
+        () => reject(new Error(`only ${seen.length} of ${wanted} messages`)),
+        consumeWaitMs,
+      );
       void consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {

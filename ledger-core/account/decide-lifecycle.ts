@@ -48,7 +48,11 @@ export const decideLifecycle = (command: LifecycleCommand, state: AccountState):
     case 'ChangeLimits':
       return at({
         type: 'LimitsChanged',
-        data: { perTransaction: command.perTransaction, daily: command.daily, offlineLimit: command.offlineLimit },
+        data: {
+          perTransaction: command.perTransaction,
+          daily: command.daily,
+          offlineLimit: command.offlineLimit,
+        },
       });
   }
 };

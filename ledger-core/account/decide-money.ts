@@ -17,7 +17,10 @@ const isDuplicate = (command: MoneyCommand, state: AccountState): boolean => {
   const recorded = state.moves.get(command.txId);
   if (!recorded) return false;
   if (recorded.fingerprint !== fingerprintOfCommand(command)) {
-    throw new LedgerRejection('idempotency_conflict', `txId ${command.txId} was already used with other content`);
+    throw new LedgerRejection(
+      'idempotency_conflict',
+      `txId ${command.txId} was already used with other content`,
+    );
   }
   return true;
 };
@@ -36,7 +39,10 @@ const requireUsableCard = (state: AccountState, presentedCardNo: string | undefi
 
 const requireFunds = (state: AccountState, amount: string): void => {
   if (state.balance.lessThan(amount)) {
-    throw new LedgerRejection('insufficient_funds', `balance ${formatMoney(state.balance)} is below ${amount}`);
+    throw new LedgerRejection(
+      'insufficient_funds',
+      `balance ${formatMoney(state.balance)} is below ${amount}`,
+    );
   }
 };
 
@@ -66,7 +72,11 @@ const decideOfflineCharge = (command: CommandOfType<'Charge'>, state: AccountSta
   }
 };
 
-const decideOnlineCharge = (command: CommandOfType<'Charge'>, state: AccountState, timeZone: string): void => {
+const decideOnlineCharge = (
+  command: CommandOfType<'Charge'>,
+  state: AccountState,
+  timeZone: string,
+): void => {
   if (state.frozen) throw new LedgerRejection('account_frozen');
   requireUsableCard(state, command.cardNo);
   if (state.limits.perTransaction.lessThan(command.amount)) {
@@ -103,16 +113,23 @@ export const decideCharge = (
     offline: command.offline,
   };
   return [
-    dated({ type: 'Charged', data: command.deviceId ? { ...data, deviceId: command.deviceId } : data }, command.occurredAt),
+    dated(
+      { type: 'Charged', data: command.deviceId ? { ...data, deviceId: command.deviceId } : data },
+      command.occurredAt,
+    ),
   ];
 };
 
-export const decideRefund = (command: CommandOfType<'Refund'>, state: AccountState): Dated<AccountEvent>[] => {
+export const decideRefund = (
+  command: CommandOfType<'Refund'>,
+  state: AccountState,
+): Dated<AccountEvent>[] => {
   if (state.status === 'absent') throw new LedgerRejection('account_not_found');
   if (isDuplicate(command, state)) return [];
   requireOpen(state);
   const charge = state.charges.get(command.chargeTxId);
-  if (!charge) throw new LedgerRejection('charge_not_found', `no charge ${command.chargeTxId} on this account`);
+  if (!charge)
+    throw new LedgerRejection('charge_not_found', `no charge ${command.chargeTxId} on this account`);
   const refundable = charge.amount.minus(charge.refunded);
   if (refundable.lessThan(command.amount)) {
     throw new LedgerRejection(
@@ -121,10 +138,18 @@ export const decideRefund = (command: CommandOfType<'Refund'>, state: AccountSta
     );
   }
   const data = { txId: command.txId, chargeTxId: command.chargeTxId, amount: command.amount };
-  return [dated({ type: 'Refunded', data: command.reason ? { ...data, reason: command.reason } : data }, command.occurredAt)];
+  return [
+    dated(
+      { type: 'Refunded', data: command.reason ? { ...data, reason: command.reason } : data },
+      command.occurredAt,
+    ),
+  ];
 };
 
-export const decidePayBill = (command: CommandOfType<'PayBill'>, state: AccountState): Dated<AccountEvent>[] => {
+export const decidePayBill = (
+  command: CommandOfType<'PayBill'>,
+  state: AccountState,
+): Dated<AccountEvent>[] => {
   if (state.status === 'absent') throw new LedgerRejection('account_not_found');
   if (isDuplicate(command, state)) return [];
   requireOpen(state);
@@ -142,7 +167,10 @@ export const decidePayBill = (command: CommandOfType<'PayBill'>, state: AccountS
   ];
 };
 
-export const decideClose = (command: CommandOfType<'CloseAccount'>, state: AccountState): Dated<AccountEvent>[] => {
+export const decideClose = (
+  command: CommandOfType<'CloseAccount'>,
+  state: AccountState,
+): Dated<AccountEvent>[] => {
   if (state.status === 'absent') throw new LedgerRejection('account_not_found');
   if (isDuplicate(command, state)) return [];
   requireOpen(state);
@@ -156,7 +184,11 @@ export const decideClose = (command: CommandOfType<'CloseAccount'>, state: Accou
     dated(
       {
         type: 'AccountClosed',
-        data: { txId: command.txId, payoutAmount: formatMoney(state.balance), payoutChannel: command.payoutChannel },
+        data: {
+          txId: command.txId,
+          payoutAmount: formatMoney(state.balance),
+          payoutChannel: command.payoutChannel,
+        },
       },
       command.occurredAt,
     ),

@@ -27,7 +27,10 @@ export const createAccountEvolve =
           holderName: event.data.holderName,
           holderType: event.data.holderType,
           cardNo: event.data.cardNo,
-          limits: { perTransaction: money(event.data.limits.perTransaction), daily: money(event.data.limits.daily) },
+          limits: {
+            perTransaction: money(event.data.limits.perTransaction),
+            daily: money(event.data.limits.daily),
+          },
           offlineLimit: money(event.data.offlineLimit),
         };
       case 'CardReportedLost':
@@ -70,9 +73,15 @@ export const createAccountEvolve =
       case 'Refunded': {
         const charge = state.charges.get(event.data.chargeTxId);
         const charges = charge
-          ? state.charges.set(event.data.chargeTxId, { ...charge, refunded: charge.refunded.plus(event.data.amount) })
+          ? state.charges.set(event.data.chargeTxId, {
+              ...charge,
+              refunded: charge.refunded.plus(event.data.amount),
+            })
           : state.charges;
-        return recordMove({ ...state, balance: state.balance.plus(event.data.amount), charges }, event.data.txId);
+        return recordMove(
+          { ...state, balance: state.balance.plus(event.data.amount), charges },
+          event.data.txId,
+        );
       }
       case 'BillPaid':
         return recordMove({ ...state, balance: state.balance.minus(event.data.amount) }, event.data.txId);

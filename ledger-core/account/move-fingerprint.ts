@@ -5,7 +5,10 @@ import type { AccountEvent } from '../events.ts';
 // fingerprint is that content, computed alike from a command and from the event it produced.
 
 type MoneyMoveCommand = CommandOfType<'TopUp' | 'Charge' | 'Refund' | 'PayBill' | 'CloseAccount'>;
-type MoneyMoveEvent = Extract<AccountEvent, { type: 'ToppedUp' | 'Charged' | 'Refunded' | 'BillPaid' | 'AccountClosed' }>;
+type MoneyMoveEvent = Extract<
+  AccountEvent,
+  { type: 'ToppedUp' | 'Charged' | 'Refunded' | 'BillPaid' | 'AccountClosed' }
+>;
 
 const join = (...parts: Array<string | boolean | undefined>): string =>
   parts.map((part) => (part === undefined ? '' : String(part))).join('|');
@@ -30,7 +33,13 @@ export const fingerprintOfEvent = (event: MoneyMoveEvent): string => {
     case 'ToppedUp':
       return join('top-up', event.data.amount, event.data.channel, event.data.externalRef);
     case 'Charged':
-      return join('charge', event.data.amount, event.data.merchantId, event.data.deviceId, event.data.offline);
+      return join(
+        'charge',
+        event.data.amount,
+        event.data.merchantId,
+        event.data.deviceId,
+        event.data.offline,
+      );
     case 'Refunded':
       return join('refund', event.data.amount, event.data.chargeTxId);
     case 'BillPaid':

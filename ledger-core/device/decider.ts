@@ -15,7 +15,14 @@ export type DeviceState = {
 export type DeviceDecider = Decider<DeviceState, DeviceCommand, Dated<DeviceEvent>>;
 
 export const deviceDecider: DeviceDecider = {
-  initialState: () => ({ status: 'absent', deviceId: '', merchantId: '', kind: 'pos', keyId: '', revision: -1 }),
+  initialState: () => ({
+    status: 'absent',
+    deviceId: '',
+    merchantId: '',
+    kind: 'pos',
+    keyId: '',
+    revision: -1,
+  }),
   evolve: (current, event) => {
     const state = { ...current, revision: current.revision + 1 };
     switch (event.type) {
@@ -32,7 +39,12 @@ export const deviceDecider: DeviceDecider = {
         return [
           {
             type: 'DeviceRegistered',
-            data: { deviceId: command.deviceId, merchantId: command.merchantId, kind: command.kind, keyId: command.keyId },
+            data: {
+              deviceId: command.deviceId,
+              merchantId: command.merchantId,
+              kind: command.kind,
+              keyId: command.keyId,
+            },
             occurredAt: command.occurredAt,
           },
         ];

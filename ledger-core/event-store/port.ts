@@ -67,9 +67,16 @@ export type EventStore = {
    * one request's failure never fails another's. Outcomes come back in request order.
    */
   appendBatch: (requests: AppendRequest[]) => Promise<AppendOutcome[]>;
-  readStream: (streamId: string, options?: { fromRevision?: number; maxCount?: number }) => Promise<RecordedEvent[]>;
+  readStream: (
+    streamId: string,
+    options?: { fromRevision?: number; maxCount?: number },
+  ) => Promise<RecordedEvent[]>;
   /** Events with position > fromPosition (and ≤ toPosition when given), in position order. */
-  readAll: (options: { fromPosition: Position; maxCount: number; toPosition?: Position }) => Promise<RecordedEvent[]>;
+  readAll: (options: {
+    fromPosition: Position;
+    maxCount: number;
+    toPosition?: Position;
+  }) => Promise<RecordedEvent[]>;
   /** Catch up from a position, then follow live appends. */
   subscribeToAll: (options: SubscribeOptions) => Subscription;
   /** The position of the latest committed event (startPosition when empty). */

@@ -53,7 +53,11 @@ export const merchantDecider: MerchantDecider = {
         return [
           {
             type: 'MerchantSettled',
-            data: { settlementId: command.settlementId, businessDate: command.businessDate, amount: command.amount },
+            data: {
+              settlementId: command.settlementId,
+              businessDate: command.businessDate,
+              amount: command.amount,
+            },
             occurredAt: command.occurredAt,
           },
         ];
