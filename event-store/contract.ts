@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  type AppendOutcome,
   appendToStream,
   DuplicateTransactionError,
   type EventStore,
@@ -30,11 +29,6 @@ export const testEvent = (type = 'TestHappened', txId?: string): NewEvent => {
       occurredAt: new Date().toISOString(),
     },
   };
-};
-
-const expectOk = (outcome: AppendOutcome | undefined) => {
-  if (!outcome?.ok) throw new Error(`append failed: ${JSON.stringify(outcome)}`);
-  return outcome;
 };
 
 const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;

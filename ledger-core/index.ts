@@ -16,3 +16,4 @@ export * from './merchant/decider.ts';
 export * from './metadata.ts';
 export * from './money.ts';
 export * from './rejection.ts';
+export * from './command-handler/command-handler.ts';

@@ -1,0 +1,313 @@
+import type { AccountState } from '../account/state.ts';
+import { isMoneyCommand, type LedgerCommand, streamOfCommand } from '../commands.ts';
+import type { Dated } from '../decider.ts';
+import type {
+  AppendOutcome,
+  AppendRequest,
+  EventStore,
+  NewEvent,
+  Position,
+  RecordedEvent,
+} from '../event-store/port.ts';
+import { currentEventSchemaVersion } from '../events.ts';
+import type { CommandContext, NewEventMetadata } from '../metadata.ts';
+import { formatMoney } from '../money.ts';
+import { isLedgerRejection, LedgerRejection } from '../rejection.ts';
+import { type AggregateState, type AnyDecider, createAggregates, toDatedEvent } from './aggregates.ts';
+import { createReferenceChecks } from './reference-checks.ts';
+import { type CachedStream, createStateCache, defaultStateCacheMaxStreams } from './state-cache.ts';
+
+export type CommandOutcome = {
+  status: 'accepted';
+  streamId: string;
+  txId?: string;
+  /** Account commands: the balance right after the command (for a replayed txId, after the original). */
+  balance?: string;
+  /** Global position of the command's last event; for a replay, of the original event. */
+  position: Position;
+  revision: number;
+  /** True when the txId was already applied and this is its original outcome (I5). */
+  replayed: boolean;
+  events: RecordedEvent[];
+  state: AggregateState;
+};
+
+/** Hooks for metrics and traces; the handler itself does no I/O beyond the store. */
+export type CommandHandlerObserver = {
+  onAppend?: (info: { commands: number; events: number; durationMs: number; traceparents: string[] }) => void;
+};
+
+export type CommandHandlerOptions = {
+  store: EventStore;
+  timeZone: string;
+  maxBatchSize?: number;
+  maxQueuedCommands?: number;
+  maxConflictRetries?: number;
+  stateCacheMaxStreams?: number;
+  observer?: CommandHandlerObserver;
+};
+
+export type CommandHandler = {
+  handle: (command: LedgerCommand, context: CommandContext) => Promise<CommandOutcome>;
+  /** A stream's current state, read through the cache and brought up to date from the store. */
+  load: (streamId: string) => Promise<CachedStream>;
+  queueLength: () => number;
+  /** Waits for the commands already queued, then refuses new ones. */
+  close: () => Promise<void>;
+};
+
+export const defaultMaxBatchSize = 256;
+export const defaultMaxQueuedCommands = 20_000;
+export const defaultMaxConflictRetries = 8;
+const streamReadPageSize = 5_000;
+
+type Job = {
+  command: LedgerCommand;
+  context: CommandContext;
+  streamId: string;
+  attempts: number;
+  resolve: (outcome: CommandOutcome) => void;
+  reject: (error: unknown) => void;
+};
+
+const balanceOf = (state: AggregateState): string | undefined => {
+  const balance = (state as Partial<AccountState>).balance;
+  return balance === undefined ? undefined : formatMoney(balance);
+};
+
+export const createCommandHandler = (options: CommandHandlerOptions): CommandHandler => {
+  const { store } = options;
+  const maxBatchSize = options.maxBatchSize ?? defaultMaxBatchSize;
+  const maxQueuedCommands = options.maxQueuedCommands ?? defaultMaxQueuedCommands;
+  const maxConflictRetries = options.maxConflictRetries ?? defaultMaxConflictRetries;
+  const aggregates = createAggregates(options.timeZone);
+  const cache = createStateCache(options.stateCacheMaxStreams ?? defaultStateCacheMaxStreams);
+  const references = createReferenceChecks(store);
+  const queue: Job[] = [];
+  let loopRunning = false;
+  let closed = false;
+  let idle: Promise<void> = Promise.resolve();
+  let markIdle: () => void = () => undefined;
+
+  /** Brings a stream's state up to date from `from` (or from scratch), reading only what it lacks. */
+  const catchUp = async (streamId: string, from?: CachedStream): Promise<CachedStream> => {
+    const decider = aggregates.deciderOf(streamId);
+    let state: AggregateState = from?.state ?? decider.initialState();
+    let lastPosition = from?.lastPosition ?? 0n;
+    for (;;) {
+      const events = await store.readStream(streamId, { fromRevision: state.revision + 1, maxCount: streamReadPageSize });
+      for (const event of events) {
+        state = decider.evolve(state, toDatedEvent(event));
+        lastPosition = event.position;
+      }
+      if (events.length < streamReadPageSize) break;
+    }
+    const entry = { state, lastPosition };
+    cache.set(streamId, entry);
+    return entry;
+  };
+
+  const load = async (streamId: string) => catchUp(streamId, cache.get(streamId));
+
+  const takeBatch = (): Job[] => {
+    const batch: Job[] = [];
+    const streams = new Set<string>();
+    const rest: Job[] = [];
+    for (const job of queue) {
+      if (batch.length < maxBatchSize && !streams.has(job.streamId)) {
+        streams.add(job.streamId);
+        batch.push(job);
+      } else {
+        rest.push(job);
+      }
+    }
+    queue.splice(0, queue.length, ...rest);
+    return batch;
+  };
+
+  const retry = (job: Job, retries: Job[], reason: string) => {
+    cache.delete(job.streamId);
+    if (job.attempts >= maxConflictRetries) {
+      job.reject(new LedgerRejection('concurrency_conflict', `${reason} after ${job.attempts} attempts`));
+      return;
+    }
+    retries.push({ ...job, attempts: job.attempts + 1 });
+  };
+
+  const newEventsOf = (job: Job, decided: Dated<{ type: string; data: unknown }>[]): NewEvent[] =>
+    decided.map(({ occurredAt, ...event }) => {
+      const metadata: NewEventMetadata = {
+        schemaVersion: currentEventSchemaVersion,
+        correlationId: job.context.correlationId,
+        causationId: job.context.causationId,
+        actor: job.context.actor,
+        occurredAt,
+        ...(isMoneyCommand(job.command) ? { txId: job.command.txId } : {}),
+        ...(job.context.traceparent ? { traceparent: job.context.traceparent } : {}),
+      };
+      return { type: event.type, data: event.data, metadata };
+    });
+
+  /** The outcome of a command that wrote nothing: a replayed txId, or a lifecycle no-op. */
+  const unchangedOutcome = async (job: Job, entry: CachedStream): Promise<CommandOutcome> => {
+    const base = { status: 'accepted' as const, streamId: job.streamId, events: [], state: entry.state };
+    if (!isMoneyCommand(job.command)) {
+      return { ...base, position: entry.lastPosition, revision: entry.state.revision, replayed: false, ...withBalance(entry.state) };
+    }
+    const move = (entry.state as AccountState).moves.get(job.command.txId);
+    if (!move) throw new Error(`txId ${job.command.txId} decided as a replay but not recorded`);
+    const [original] = await store.readStream(job.streamId, { fromRevision: move.revision, maxCount: 1 });
+    return {
+      ...base,
+      txId: job.command.txId,
+      balance: formatMoney(move.balanceAfter),
+      position: original?.position ?? entry.lastPosition,
+      revision: move.revision,
+      replayed: true,
+    };
+  };
+
+  const withBalance = (state: AggregateState): { balance?: string } => {
+    const balance = balanceOf(state);
+    return balance === undefined ? {} : { balance };
+  };
+
+  const processBatch = async (batch: Job[]): Promise<Job[]> => {
+    const retries: Job[] = [];
+    const fresh = new Set<string>();
+    await Promise.all(
+      batch.map(async (job) => {
+        if (cache.get(job.streamId)) return;
+        await catchUp(job.streamId);
+        fresh.add(job.streamId);
+      }),
+    );
+
+    const appending: Array<{ job: Job; decided: Dated<{ type: string; data: unknown }>[]; entry: CachedStream }> = [];
+    for (const job of batch) {
+      const entry = cache.get(job.streamId) ?? (await catchUp(job.streamId));
+      const decider: AnyDecider = aggregates.deciderOf(job.streamId);
+      let decided: Dated<{ type: string; data: unknown }>[];
+      try {
+        decided = decider.decide(job.command, entry.state);
+      } catch (error) {
+        // A refusal decided on a cached state may be stale (another process may have written since);
+        // it is only final when decided on a state just read from the store.
+        if (isLedgerRejection(error) && !fresh.has(job.streamId)) retry(job, retries, 'stale refusal');
+        else job.reject(error);
+        continue;
+      }
+      if (decided.length === 0) {
+        unchangedOutcome(job, entry).then(job.resolve, job.reject);
+        continue;
+      }
+      appending.push({ job, decided, entry });
+    }
+    if (appending.length === 0) return retries;
+
+    const requests: AppendRequest[] = appending.map(({ job, decided, entry }) => ({
+      streamId: job.streamId,
+      expectedRevision: entry.state.revision < 0 ? 'no_stream' : entry.state.revision,
+      events: newEventsOf(job, decided),
+    }));
+    const startedAt = performance.now();
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = await store.appendBatch(requests);
+    } catch (error) {
+      // The commit may or may not have happened: forget the cached states; a retry of the same txId
+      // finds out which from the store.
+      for (const { job } of appending) {
+        cache.delete(job.streamId);
+        job.reject(error);
+      }
+      return retries;
+    }
+    options.observer?.onAppend?.({
+      commands: requests.length,
+      events: requests.reduce((sum, request) => sum + request.events.length, 0),
+      durationMs: performance.now() - startedAt,
+      traceparents: appending.flatMap(({ job }) => (job.context.traceparent ? [job.context.traceparent] : [])),
+    });
+
+    appending.forEach(({ job, decided, entry }, index) => {
+      const outcome = outcomes[index] as AppendOutcome;
+      if (outcome.ok) {
+        const decider = aggregates.deciderOf(job.streamId);
+        let state = entry.state;
+        for (const event of decided) state = decider.evolve(state, event);
+        const last = outcome.events[outcome.events.length - 1] as RecordedEvent;
+        cache.set(job.streamId, { state, lastPosition: last.position });
+        job.resolve({
+          status: 'accepted',
+          streamId: job.streamId,
+          ...(isMoneyCommand(job.command) ? { txId: job.command.txId } : {}),
+          ...withBalance(state),
+          position: last.position,
+          revision: outcome.nextRevision,
+          replayed: false,
+          events: outcome.events,
+          state,
+        });
+      } else if (outcome.reason === 'wrong_expected_revision') {
+        retry(job, retries, 'concurrent writers');
+      } else if (outcome.existingStreamId === job.streamId) {
+        // Another process recorded this txId on this stream meanwhile: re-deciding answers the replay.
+        retry(job, retries, 'concurrent duplicate');
+      } else {
+        job.reject(
+          new LedgerRejection('idempotency_conflict', `txId ${outcome.txId} is already used on another stream`),
+        );
+      }
+    });
+    return retries;
+  };
+
+  const runLoop = async () => {
+    while (queue.length > 0) {
+      const batch = takeBatch();
+      let retries: Job[];
+      try {
+        retries = await processBatch(batch);
+      } catch (error) {
+        for (const job of batch) job.reject(error);
+        retries = [];
+      }
+      // Retries go first, so commands for one stream keep their arrival order.
+      queue.unshift(...retries);
+    }
+    loopRunning = false;
+    markIdle();
+  };
+
+  const enqueue = (job: Job) => {
+    queue.push(job);
+    if (!loopRunning) {
+      loopRunning = true;
+      idle = new Promise((resolve) => {
+        markIdle = resolve;
+      });
+      // Let commands arriving in the same tick join the first batch.
+      setImmediate(() => void runLoop());
+    }
+  };
+
+  return {
+    handle: async (command, context) => {
+      if (closed) throw new LedgerRejection('unavailable', 'the command handler is shutting down');
+      if (queue.length >= maxQueuedCommands) {
+        throw new LedgerRejection('rate_limited', 'too many commands in flight; retry shortly');
+      }
+      await references.check(command);
+      return new Promise<CommandOutcome>((resolve, reject) =>
+        enqueue({ command, context, streamId: streamOfCommand(command), attempts: 0, resolve, reject }),
+      );
+    },
+    load,
+    queueLength: () => queue.length,
+    close: async () => {
+      closed = true;
+      await idle;
+    },
+  };
+};
