@@ -95,7 +95,10 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
     let state: AggregateState = from?.state ?? decider.initialState();
     let lastPosition = from?.lastPosition ?? 0n;
     for (;;) {
-      const events = await store.readStream(streamId, { fromRevision: state.revision + 1, maxCount: streamReadPageSize });
+      const events = await store.readStream(streamId, {
+        fromRevision: state.revision + 1,
+        maxCount: streamReadPageSize,
+      });
       for (const event of events) {
         state = decider.evolve(state, toDatedEvent(event));
         lastPosition = event.position;
@@ -152,7 +155,13 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
   const unchangedOutcome = async (job: Job, entry: CachedStream): Promise<CommandOutcome> => {
     const base = { status: 'accepted' as const, streamId: job.streamId, events: [], state: entry.state };
     if (!isMoneyCommand(job.command)) {
-      return { ...base, position: entry.lastPosition, revision: entry.state.revision, replayed: false, ...withBalance(entry.state) };
+      return {
+        ...base,
+        position: entry.lastPosition,
+        revision: entry.state.revision,
+        replayed: false,
+        ...withBalance(entry.state),
+      };
     }
     const move = (entry.state as AccountState).moves.get(job.command.txId);
     if (!move) throw new Error(`txId ${job.command.txId} decided as a replay but not recorded`);
@@ -183,7 +192,11 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
       }),
     );
 
-    const appending: Array<{ job: Job; decided: Dated<{ type: string; data: unknown }>[]; entry: CachedStream }> = [];
+    const appending: Array<{
+      job: Job;
+      decided: Dated<{ type: string; data: unknown }>[];
+      entry: CachedStream;
+    }> = [];
     for (const job of batch) {
       const entry = cache.get(job.streamId) ?? (await catchUp(job.streamId));
       const decider: AnyDecider = aggregates.deciderOf(job.streamId);
@@ -227,7 +240,9 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
       commands: requests.length,
       events: requests.reduce((sum, request) => sum + request.events.length, 0),
       durationMs: performance.now() - startedAt,
-      traceparents: appending.flatMap(({ job }) => (job.context.traceparent ? [job.context.traceparent] : [])),
+      traceparents: appending.flatMap(({ job }) =>
+        job.context.traceparent ? [job.context.traceparent] : [],
+      ),
     });
 
     appending.forEach(({ job, decided, entry }, index) => {
@@ -256,7 +271,10 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
         retry(job, retries, 'concurrent duplicate');
       } else {
         job.reject(
-          new LedgerRejection('idempotency_conflict', `txId ${outcome.txId} is already used on another stream`),
+          new LedgerRejection(
+            'idempotency_conflict',
+            `txId ${outcome.txId} is already used on another stream`,
+          ),
         );
       }
     });

@@ -24,7 +24,8 @@ export const createReferenceChecks = (store: Pick<EventStore, 'readStream'>): Re
     const events = await store.readStream(`merchant-${merchantId}`);
     let state = merchantDecider.initialState();
     for (const event of events) state = merchantDecider.evolve(state, toDatedEvent(event) as never);
-    if (state.status === 'absent') throw new LedgerRejection('merchant_not_found', `no merchant ${merchantId}`);
+    if (state.status === 'absent')
+      throw new LedgerRejection('merchant_not_found', `no merchant ${merchantId}`);
     knownMerchants.set(merchantId, true);
   };
 
@@ -45,9 +46,13 @@ export const createReferenceChecks = (store: Pick<EventStore, 'readStream'>): Re
         await requireMerchant(command.merchantId);
         if (command.deviceId !== undefined) {
           const device = await deviceState(command.deviceId);
-          if (device.status !== 'active') throw new LedgerRejection('unknown_device', `no active device ${command.deviceId}`);
+          if (device.status !== 'active')
+            throw new LedgerRejection('unknown_device', `no active device ${command.deviceId}`);
           if (device.merchantId !== command.merchantId) {
-            throw new LedgerRejection('device_merchant_mismatch', `device ${command.deviceId} is not of ${command.merchantId}`);
+            throw new LedgerRejection(
+              'device_merchant_mismatch',
+              `device ${command.deviceId} is not of ${command.merchantId}`,
+            );
           }
         }
       } else if (command.type === 'RegisterDevice') {
