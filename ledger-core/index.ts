@@ -18,3 +18,4 @@ export * from './merchant/decider.ts';
 export * from './metadata.ts';
 export * from './money.ts';
 export * from './rejection.ts';
+export * from './tracing.ts';

@@ -1,0 +1,55 @@
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  ParentBasedSampler,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+
+// OpenTelemetry, set up once per process before the instrumented modules load. Traces are exported over
+// OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise spans still exist (trace ids reach the logs
+// and the event metadata) but go nowhere.
+
+export type TelemetryOptions = {
+  serviceName: string;
+  otlpEndpoint?: string | undefined;
+  /** Share of new traces sampled (a parent's decision is always followed). */
+  sampleRatio?: number;
+  /** Extra processors, e.g. an in-memory exporter in tests. */
+  spanProcessors?: SpanProcessor[];
+};
+
+export type Telemetry = { shutdown: () => Promise<void> };
+
+export const defaultTraceSampleRatio = 1;
+
+export const startTelemetry = (options: TelemetryOptions): Telemetry => {
+  const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  if (options.otlpEndpoint) {
+    processors.push(
+      new BatchSpanProcessor(
+        new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
+      ),
+    );
+  }
+  if (processors.length === 0) processors.push(new NoopSpanProcessor());
+  const sdk = new NodeSDK({
+    serviceName: options.serviceName,
+    sampler: new ParentBasedSampler({
+      root: new TraceIdRatioBasedSampler(options.sampleRatio ?? defaultTraceSampleRatio),
+    }),
+    spanProcessors: processors,
+    instrumentations: [
+      new HttpInstrumentation(),
+      new PgInstrumentation(),
+      new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+    ],
+  });
+  sdk.start();
+  return { shutdown: () => sdk.shutdown() };
+};
