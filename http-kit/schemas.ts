@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { entityIdSchema, maskCardNo, signedMoneySchema } from '../ledger-core/index.ts';
+
+// Response building blocks shared by both APIs. A card number is masked by the response schema itself,
+// so no route can send one in full even by mistake.
+
+export const maskedCardNoSchema = z
+  .string()
+  .overwrite(maskCardNo)
+  .describe('Card number with at most the first 4 and last 4 digits shown');
+
+export const positionSchema = z
+  .string()
+  .regex(/^[0-9]{1,20}$/)
+  .describe('Global log position, a decimal integer as a string');
+
+export const moneySchema = signedMoneySchema.describe(
+  'CNY as a decimal string with two places, e.g. "12.50"',
+);
+
+export const accountIdParamsSchema = z.strictObject({ id: entityIdSchema });
