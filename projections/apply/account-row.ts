@@ -1,0 +1,112 @@
+import {
+  type AccountEvent,
+  businessDayOf,
+  type Money,
+  maskCardNo,
+  money,
+  zeroMoney,
+} from '../../ledger-core/index.ts';
+import type { ProjectableEvent } from '../envelope.ts';
+import type { AccountRow } from './rows.ts';
+
+// An account's row after one of its events: the read-model twin of ledger-core's account evolve, and
+// kept to the same rules (status, card, limits, balance, the daily spent of the latest business day).
+
+export class ProjectionInvariantError extends Error {
+  constructor(
+    message: string,
+    readonly position: bigint,
+  ) {
+    super(`${message} (at position ${position})`);
+    this.name = 'ProjectionInvariantError';
+  }
+}
+
+const openedRow = (
+  event: Extract<AccountEvent, { type: 'AccountOpened' }>,
+): Omit<AccountRow, 'revision' | 'position' | 'updatedAt'> => ({
+  accountId: event.data.accountId,
+  holderName: event.data.holderName,
+  holderType: event.data.holderType,
+  status: 'open',
+  cardStatus: 'active',
+  cardMasked: maskCardNo(event.data.cardNo),
+  balance: zeroMoney,
+  dailyDay: null,
+  dailySpent: zeroMoney,
+  perTransactionLimit: money(event.data.limits.perTransaction),
+  dailyLimit: money(event.data.limits.daily),
+  offlineLimit: money(event.data.offlineLimit),
+});
+
+/** Only the latest business day counts; a late offline upload for an earlier day changes nothing. */
+const dailyAfterCharge = (
+  row: AccountRow,
+  day: string,
+  amount: Money,
+): Pick<AccountRow, 'dailyDay' | 'dailySpent'> => {
+  if (row.dailyDay === day) return { dailyDay: day, dailySpent: row.dailySpent.plus(amount) };
+  if (row.dailyDay === null || day > row.dailyDay) return { dailyDay: day, dailySpent: amount };
+  return { dailyDay: row.dailyDay, dailySpent: row.dailySpent };
+};
+
+const evolveExisting = (
+  row: AccountRow,
+  event: AccountEvent,
+  occurredAt: string,
+  timeZone: string,
+): AccountRow => {
+  switch (event.type) {
+    case 'AccountOpened':
+      return row;
+    case 'CardReportedLost':
+      return { ...row, cardStatus: 'lost' };
+    case 'CardReplaced':
+      return { ...row, cardStatus: 'active', cardMasked: maskCardNo(event.data.newCardNo) };
+    case 'AccountFrozen':
+      return row.status === 'closed' ? row : { ...row, status: 'frozen' };
+    case 'AccountUnfrozen':
+      return row.status === 'closed' ? row : { ...row, status: 'open' };
+    case 'LimitsChanged':
+      return {
+        ...row,
+        perTransactionLimit: money(event.data.perTransaction),
+        dailyLimit: money(event.data.daily),
+        offlineLimit: money(event.data.offlineLimit),
+      };
+    case 'ToppedUp':
+      return { ...row, balance: row.balance.plus(event.data.amount) };
+    case 'Charged': {
+      const amount = money(event.data.amount);
+      const day = businessDayOf(occurredAt, timeZone);
+      return { ...row, balance: row.balance.minus(amount), ...dailyAfterCharge(row, day, amount) };
+    }
+    case 'Refunded':
+      return { ...row, balance: row.balance.plus(event.data.amount) };
+    case 'BillPaid':
+      return { ...row, balance: row.balance.minus(event.data.amount) };
+    case 'AccountClosed':
+      return { ...row, status: 'closed', balance: row.balance.minus(event.data.payoutAmount) };
+  }
+};
+
+/** The account's row after the event; `current` is undefined before AccountOpened. */
+export const evolveAccountRow = (
+  current: AccountRow | undefined,
+  projectable: ProjectableEvent & { event: AccountEvent },
+  timeZone: string,
+): AccountRow => {
+  const { event, position } = projectable;
+  const stamp = { revision: projectable.revision, position, updatedAt: projectable.recordedAt };
+  if (event.type === 'AccountOpened') {
+    if (current) throw new ProjectionInvariantError(`account ${event.data.accountId} opened twice`, position);
+    return { ...openedRow(event), ...stamp };
+  }
+  if (!current) {
+    throw new ProjectionInvariantError(
+      `${event.type} on ${projectable.streamId} before AccountOpened`,
+      position,
+    );
+  }
+  return { ...evolveExisting(current, event, projectable.occurredAt, timeZone), ...stamp };
+};

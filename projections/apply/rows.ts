@@ -1,0 +1,105 @@
+import type { Money, Position } from '../../ledger-core/index.ts';
+import type { AccountStatusText, CardStatusText, DailyTotalDimension, TransactionType } from '../tables.ts';
+
+// The read-model rows as a batch computes them in memory, before they are written in one go.
+
+export type AccountRow = {
+  accountId: string;
+  holderName: string;
+  holderType: string;
+  status: AccountStatusText;
+  cardStatus: CardStatusText;
+  cardMasked: string;
+  /** Negative when offline charges ran it below zero; the negative part is shown as debt. */
+  balance: Money;
+  /** The latest business day with a charge (YYYY-MM-DD), as the decider keeps it for the daily limit. */
+  dailyDay: string | null;
+  dailySpent: Money;
+  perTransactionLimit: Money;
+  dailyLimit: Money;
+  offlineLimit: Money;
+  revision: number;
+  position: Position;
+  updatedAt: string;
+};
+
+export type TransactionRow = {
+  accountId: string;
+  position: Position;
+  txId: string;
+  type: TransactionType;
+  /** Signed: + money into the card account, − money out. */
+  amount: Money;
+  balanceAfter: Money;
+  occurredAt: string;
+  recordedAt: string;
+  merchantId: string | null;
+  deviceId: string | null;
+  channel: string | null;
+  payee: string | null;
+  billRef: string | null;
+  externalRef: string | null;
+  chargeTxId: string | null;
+  offline: boolean;
+};
+
+export type PostingRow = {
+  position: Position;
+  postingIndex: number;
+  txId: string;
+  ledgerAccount: string;
+  amount: Money;
+  businessDate: string;
+  recordedAt: string;
+};
+
+/** Added to the stored row (or inserted): counts and amounts of one merchant in one UTC hour. */
+export type MerchantSalesDelta = {
+  merchantId: string;
+  hour: string;
+  chargesCount: number;
+  chargesAmount: Money;
+  refundsCount: number;
+  refundsAmount: Money;
+};
+
+/** Added to the stored row (or inserted): one key of one dimension on one business day. */
+export type DailyTotalDelta = {
+  businessDate: string;
+  dimension: DailyTotalDimension;
+  key: string;
+  count: number;
+  amount: Money;
+};
+
+export type MerchantRow = { merchantId: string; name: string; category: string; position: Position };
+
+export type DeviceRow = {
+  deviceId: string;
+  merchantId: string;
+  kind: string;
+  keyId: string;
+  status: 'active' | 'decommissioned';
+  position: Position;
+};
+
+/** What a batch needs to know of the read models before it applies (loaded in its transaction). */
+export type KnownState = {
+  accounts: Map<string, AccountRow>;
+  /** Charge txId → merchant, for refunds of charges applied in earlier batches. */
+  chargeMerchants: Map<string, string>;
+  merchants: Map<string, MerchantRow>;
+  devices: Map<string, DeviceRow>;
+};
+
+/** Everything one batch changes, ready to be written with a few multi-row statements. */
+export type BatchChanges = {
+  /** Final state of every account the batch touched. */
+  accounts: Map<string, AccountRow>;
+  transactions: TransactionRow[];
+  postings: PostingRow[];
+  merchantSales: Map<string, MerchantSalesDelta>;
+  dailyTotals: Map<string, DailyTotalDelta>;
+  merchants: Map<string, MerchantRow>;
+  devices: Map<string, DeviceRow>;
+};
