@@ -4,8 +4,8 @@ import {
   DuplicateTransactionError,
   type EventStore,
   type NewEvent,
+  type Position,
   type RecordedEvent,
-  startPosition,
   verifyChain,
   WrongExpectedRevisionError,
 } from '../ledger-core/index.ts';
@@ -33,14 +33,20 @@ export const testEvent = (type = 'TestHappened', txId?: string): NewEvent => {
 
 const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
 
-const followUntil = async (store: EventStore, count: number, maxBatchSize: number, timeoutMs = 20_000) => {
+const followUntil = async (
+  store: EventStore,
+  fromPosition: Position,
+  count: number,
+  maxBatchSize: number,
+  timeoutMs = 20_000,
+) => {
   const seen: RecordedEvent[] = [];
   let resolveDone: () => void = () => undefined;
   const reached = new Promise<void>((resolve) => {
     resolveDone = resolve;
   });
   const subscription = store.subscribeToAll({
-    fromPosition: startPosition,
+    fromPosition,
     maxBatchSize,
     onBatch: async (batch) => {
       seen.push(...batch);
@@ -205,7 +211,9 @@ export const eventStoreContract = (name: string, open: () => Promise<StoreUnderT
       const appendsPerWriter = 40;
       const total = writers * appendsPerWriter;
       const before = await store.headPosition();
-      const follower = await followUntil(store, total + Number(before), 7);
+      // Positions are ordered but not necessarily dense (EventStoreDB's are log offsets): follow from
+      // `before` and count events rather than deriving a count from a position.
+      const follower = await followUntil(store, before, total, 7);
       await Promise.all(
         Array.from({ length: writers }, async (_, writer) => {
           const streamId = unique(`w${writer}`);

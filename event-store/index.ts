@@ -5,3 +5,4 @@ export { createPgliteClient } from './sql/pglite-client.ts';
 export { eventStoreSchemaSql, migrateEventStoreSchema } from './sql/schema.ts';
 export type { SqlClient, SqlQueryable } from './sql/sql-client.ts';
 export { createSqlEventStore, type SqlEventStoreOptions } from './sql/sql-event-store.ts';
+export { createEsdbEventStore, type EsdbEventStoreOptions } from './esdb/esdb-event-store.ts';
