@@ -19,7 +19,11 @@ export const formatMoney = (value: Money): string => value.toFixed(2);
 /** An amount as a client may send it: a decimal string, > 0, ≤ 1,000,000.00, at most two places. */
 export const amountSchema = z
   .string()
-  .regex(amountPattern, 'amount must be a decimal string with at most 2 decimal places, e.g. "12.50"')
+  // abort: zod runs later checks after a failed one, and money() throws on a string that is no number.
+  .regex(amountPattern, {
+    message: 'amount must be a decimal string with at most 2 decimal places, e.g. "12.50"',
+    abort: true,
+  })
   .refine((value) => money(value).greaterThan(0), 'amount must be greater than 0')
   .refine((value) => money(value).lessThanOrEqualTo(maxAmount), `amount must be at most ${maxAmount}`)
   .transform((value) => formatMoney(money(value)));
@@ -30,7 +34,10 @@ export const signedMoneySchema = z.string().regex(/^-?(0|[1-9][0-9]*)\.[0-9]{2}$
 /** A limit: like an amount, but zero is allowed (a zero offline limit disables offline charges). */
 export const limitSchema = z
   .string()
-  .regex(amountPattern, 'limit must be a decimal string with at most 2 decimal places')
+  .regex(amountPattern, {
+    message: 'limit must be a decimal string with at most 2 decimal places',
+    abort: true,
+  })
   .refine((value) => money(value).lessThanOrEqualTo(maxAmount), `limit must be at most ${maxAmount}`)
   .transform((value) => formatMoney(money(value)));
 
