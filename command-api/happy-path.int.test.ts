@@ -1,21 +1,11 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevToken } from '../http-kit/index.ts';
-import { type HttpClient, httpClient } from '../http-kit/testing/http-client.ts';
-import {
-  type CapturedLogger,
-  capturingLogger,
-  type LedgerUnderTest,
-  listenOnEphemeralPort,
-  openPostgresLedger,
-  testDeviceMasterKey,
-  testJwtSecret,
-  testRateLimit,
-  testTimeZone,
-} from '../http-kit/testing/ledger-under-test.ts';
+import type { HttpClient } from '../http-kit/testing/http-client.ts';
+import type { CapturedLogger, LedgerUnderTest } from '../http-kit/testing/ledger-under-test.ts';
+import { testDeviceMasterKey, testJwtSecret } from '../http-kit/testing/ledger-under-test.ts';
 import { deriveDeviceSecret } from '../ledger-core/index.ts';
 import { serviceAvailable } from '../testing/services.ts';
-import { buildCommandApi } from './index.ts';
+import { type CommandApiUnderTest, startCommandApi } from './test-app.ts';
 
 const postgresUp = await serviceAvailable('postgres');
 
@@ -24,29 +14,16 @@ const newCardNo = '6222020000005678';
 const admin = createDevToken(testJwtSecret, 'admin', 'ops-1');
 
 describe.skipIf(!postgresUp)('command-api happy paths over a listening server', () => {
+  let server: CommandApiUnderTest;
   let ledger: LedgerUnderTest;
-  let app: FastifyInstance;
   let api: HttpClient;
   let logs: CapturedLogger;
 
   beforeAll(async () => {
-    ledger = await openPostgresLedger();
-    logs = capturingLogger();
-    app = await buildCommandApi({
-      handler: ledger.handler,
-      store: ledger.store,
-      auth: { jwtSecret: testJwtSecret },
-      deviceMasterKey: testDeviceMasterKey,
-      timeZone: testTimeZone,
-      logger: logs.logger,
-      rateLimit: testRateLimit,
-    });
-    api = httpClient(await listenOnEphemeralPort(app));
+    server = await startCommandApi();
+    ({ ledger, api, logs } = server);
   });
-  afterAll(async () => {
-    await app?.close();
-    await ledger?.close();
-  });
+  afterAll(async () => server?.close());
 
   it('registers a merchant and a device, whose secret is the derived one, shown once and not cached', async () => {
     const merchant = await api.post(

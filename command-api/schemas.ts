@@ -41,8 +41,7 @@ export const defaultDeviceKeyId = 'k1';
 export const registerDeviceBodySchema = deviceCommandSchemas.RegisterDevice.omit(serverSupplied).extend({
   keyId: z
     .string()
-    .min(1)
-    .max(64)
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'keyId must be 1–64 characters of A-Z a-z 0-9 . _ : -')
     .default(defaultDeviceKeyId)
     .describe('Names the device secret; registering a new keyId rotates it'),
 });

@@ -9,16 +9,14 @@ import { type FieldError, problemContentType, problemOf } from './problem.ts';
 
 type Refusal = { code: RejectionCode; detail: string; errors?: FieldError[] };
 
-type ValidationIssue = { instancePath?: string; message?: string; params?: Record<string, unknown> };
+type ValidationIssue = { instancePath?: string; message?: string };
 
 const fieldErrorsOf = (context: string, issues: ValidationIssue[]): FieldError[] =>
   issues.map((issue) => {
     const path = (issue.instancePath ?? '').split('/').filter(Boolean).join('.');
-    const keys = issue.params?.keys;
-    const unknownKeys = Array.isArray(keys) ? ` (${keys.join(', ')})` : '';
     return {
       field: path ? `${context}.${path}` : context,
-      message: maskCardNumbersInText(`${issue.message ?? 'invalid'}${unknownKeys}`),
+      message: maskCardNumbersInText(issue.message ?? 'invalid'),
     };
   });
 
