@@ -5,13 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { parseStatement } from './parsers.ts';
 import type { StatementChannel } from './statement.ts';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/${name}`, import.meta.url)));
+const fixture = (name: string) =>
+  new Uint8Array(readFileSync(new URL(`../fixtures/${name}`, import.meta.url)));
 const utf8 = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const encode = (text: string) => new TextEncoder().encode(text);
 const gbk = (text: string) => new Uint8Array(iconv.encode(text, 'gbk'));
 
 const summaryOf = (channel: StatementChannel, bytes: Uint8Array) =>
-  parseStatement(channel, bytes).lines.map((line) => `${line.line} ${line.kind} ${line.reference} ${line.amount}`);
+  parseStatement(channel, bytes).lines.map(
+    (line) => `${line.line} ${line.kind} ${line.reference} ${line.amount}`,
+  );
 
 const refusal = (channel: StatementChannel, bytes: Uint8Array): string => {
   try {
@@ -50,7 +53,9 @@ describe('WeChat Pay trade bill (ALL)', () => {
 
   it('refuses a float-looking or malformed amount, naming the line', () => {
     const edited = utf8(bill).replace('`55.00', '`55.001');
-    expect(refusal('wechat', encode(edited))).toMatch(/^statement line 3: 应结订单金额 is not a positive amount/);
+    expect(refusal('wechat', encode(edited))).toMatch(
+      /^statement line 3: 应结订单金额 is not a positive amount/,
+    );
   });
 
   it('refuses a detail field without its backtick and a missing summary', () => {
@@ -90,14 +95,19 @@ describe('Alipay trade detail file', () => {
     expect(refusal('alipay', gbk(text.replace('#退款合计：2笔', '#退款合计：3笔')))).toBe(
       'statement line 14: 退款合计 says 3 rows, -13.00; the rows are 2, -13.00',
     );
-    expect(refusal('alipay', gbk(text.replace('2024年05月03日 00:00:00]\r\n#---', '2024年05月04日 00:00:00]\r\n#---')))).toBe(
-      'statement line 3: the statement period 2024-05-02 → 2024-05-04 is not one day',
-    );
+    expect(
+      refusal(
+        'alipay',
+        gbk(text.replace('2024年05月03日 00:00:00]\r\n#---', '2024年05月04日 00:00:00]\r\n#---')),
+      ),
+    ).toBe('statement line 3: the statement period 2024-05-02 → 2024-05-04 is not one day');
   });
 
   it('refuses a refund printed with a positive amount', () => {
     const text = iconv.decode(Buffer.from(fixture('alipay-2024-05-02.csv')), 'gbk');
-    expect(refusal('alipay', gbk(text.replace('-5.00,-5.00', '5.00,-5.00')))).toMatch(/^statement line 10: 订单金额 "5.00"/);
+    expect(refusal('alipay', gbk(text.replace('-5.00,-5.00', '5.00,-5.00')))).toMatch(
+      /^statement line 10: 订单金额 "5.00"/,
+    );
   });
 
   it('refuses a zip without exactly one detail CSV', () => {
@@ -122,7 +132,9 @@ describe('bank and generic CSV', () => {
 
   it('reads the generic statement of the design', () => {
     const statement = parseStatement('generic', fixture('generic-2024-05-04.csv'));
-    expect(statement.lines.map((line) => `${line.kind} ${line.reference} ${line.accountId} ${line.amount}`)).toEqual([
+    expect(
+      statement.lines.map((line) => `${line.kind} ${line.reference} ${line.accountId} ${line.amount}`),
+    ).toEqual([
       'top-up GEN-ORD-1 acct-g1 100.00',
       'top-up GEN-ORD-2 acct-g1 55.00',
       'top-up GEN-ORD-4 acct-g2 20.00',
@@ -137,9 +149,9 @@ describe('bank and generic CSV', () => {
     expect(refusal('generic', encode(generic.replace(',top-up\nGEN-ORD-4', ',topup\nGEN-ORD-4')))).toBe(
       'statement line 3: type must be top-up or refund, not "topup"',
     );
-    expect(refusal('generic', encode(generic.replace('2024-05-04T10:10:00+08:00', '2024-05-04 10:10:00')))).toBe(
-      'statement line 4: occurred_at is not an ISO 8601 time with an offset: "2024-05-04 10:10:00"',
-    );
+    expect(
+      refusal('generic', encode(generic.replace('2024-05-04T10:10:00+08:00', '2024-05-04 10:10:00'))),
+    ).toBe('statement line 4: occurred_at is not an ISO 8601 time with an offset: "2024-05-04 10:10:00"');
     expect(refusal('generic', encode(generic.replace(',acct-g2,8.00', ',8.00')))).toBe(
       'statement line 7: expected 5 fields, found 4',
     );

@@ -1,0 +1,60 @@
+import {
+  createPgClient,
+  createSqlEventStore,
+  migrateEventStoreSchema,
+  type SqlClient,
+} from '../event-store/index.ts';
+import {
+  type CommandContext,
+  type CommandHandler,
+  createCommandHandler,
+  type EventStore,
+  type LedgerCommandInput,
+  ledgerCommandSchema,
+} from '../ledger-core/index.ts';
+import { serviceUrls, uniqueName } from '../testing/services.ts';
+
+// Test-only: a Postgres event store in its own schema with a clock the test sets, so events land on
+// the business days a test needs, and a command handler over it.
+
+export type AuditLedger = {
+  schema: string;
+  sql: SqlClient;
+  store: EventStore;
+  handler: CommandHandler;
+  /** Sets the clock used for recordedAt and for the commands' occurredAt. */
+  setClock: (instant: string) => void;
+  run: (command: Omit<LedgerCommandInput, 'occurredAt'>) => ReturnType<CommandHandler['handle']>;
+  cleanup: () => Promise<void>;
+};
+
+export const testContext: CommandContext = {
+  correlationId: 'audit-test',
+  causationId: 'audit-test',
+  actor: { type: 'admin', id: 'audit-test' },
+};
+
+export const openAuditLedger = async (timeZone = 'Asia/Shanghai'): Promise<AuditLedger> => {
+  const schema = uniqueName('audit');
+  const sql = createPgClient({ connectionString: serviceUrls.postgres, schema, maxConnections: 4 });
+  await migrateEventStoreSchema(sql, schema);
+  let clock = new Date();
+  const store = createSqlEventStore(sql, { now: () => clock });
+  const handler = createCommandHandler({ store, timeZone });
+  return {
+    schema,
+    sql,
+    store,
+    handler,
+    setClock: (instant) => {
+      clock = new Date(instant);
+    },
+    run: (command) =>
+      handler.handle(ledgerCommandSchema.parse({ ...command, occurredAt: clock.toISOString() }), testContext),
+    cleanup: async () => {
+      await handler.close();
+      await sql.query(`DROP SCHEMA ${schema} CASCADE`);
+      await store.close();
+    },
+  };
+};
