@@ -17,6 +17,13 @@ import { serviceUrls, uniqueName } from '../testing/services.ts';
 // Test-only: a Postgres event store in its own schema with a clock the test sets, so events land on
 // the business days a test needs, and a command handler over it.
 
+/** A command without its time: the ledger's clock supplies it. Distributes over the command union. */
+export type UntimedCommand = LedgerCommandInput extends infer Command
+  ? Command extends unknown
+    ? Omit<Command, 'occurredAt'>
+    : never
+  : never;
+
 export type AuditLedger = {
   schema: string;
   sql: SqlClient;
@@ -24,7 +31,7 @@ export type AuditLedger = {
   handler: CommandHandler;
   /** Sets the clock used for recordedAt and for the commands' occurredAt. */
   setClock: (instant: string) => void;
-  run: (command: Omit<LedgerCommandInput, 'occurredAt'>) => ReturnType<CommandHandler['handle']>;
+  run: (command: UntimedCommand) => ReturnType<CommandHandler['handle']>;
   cleanup: () => Promise<void>;
 };
 
