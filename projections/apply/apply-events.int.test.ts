@@ -71,10 +71,10 @@ const contract = (name: string, open: () => Promise<{ db: knex.Knex; cleanup: ()
     it('applies batches with their checkpoint and ignores a redelivered batch (I8)', async () => {
       const events = sampleEvents();
       const first = await applyEventsInTransaction(db, events.slice(0, 7), { timeZone });
-      expect(first).toEqual({ applied: 7, skipped: 0, position: 7n });
+      expect(first).toEqual({ applied: 7, skipped: 0, position: 7n, rejected: [] });
       // Redelivery overlapping the first batch: the known part is skipped, the rest applied once.
       const second = await applyEventsInTransaction(db, events.slice(4), { timeZone });
-      expect(second).toEqual({ applied: 5, skipped: 3, position: 12n });
+      expect(second).toEqual({ applied: 5, skipped: 3, position: 12n, rejected: [] });
       const snapshot = async () => ({
         balances: (
           await db.raw(
@@ -97,7 +97,7 @@ const contract = (name: string, open: () => Promise<{ db: knex.Knex; cleanup: ()
       });
       const before = await snapshot();
       const again = await applyEventsInTransaction(db, events, { timeZone });
-      expect(again).toEqual({ applied: 0, skipped: 12, position: 12n });
+      expect(again).toEqual({ applied: 0, skipped: 12, position: 12n, rejected: [] });
       expect(await snapshot()).toEqual(before);
 
       expect(before.balances).toEqual([

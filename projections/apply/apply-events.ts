@@ -4,6 +4,7 @@ import type { ProjectableEvent } from '../envelope.ts';
 import { readModelsProjection } from '../tables.ts';
 import { loadKnownState } from './load-known-state.ts';
 import { planBatch, requirementsOf } from './plan-batch.ts';
+import type { RejectedEvent } from './rows.ts';
 import { writeChanges } from './write-changes.ts';
 
 export type ApplyOptions = {
@@ -18,6 +19,12 @@ export type ApplyResult = {
   skipped: number;
   /** The checkpoint after the batch (unchanged when everything was skipped). */
   position: Position;
+  /**
+   * Events past the checkpoint that contradict the read models (a refund of an unknown charge, an
+   * event before its account was opened): not applied, but passed by the checkpoint like the others.
+   * Every feeder refuses the same events, so live still equals replay; feeders dead-letter them.
+   */
+  rejected: RejectedEvent[];
 };
 
 /**
@@ -62,11 +69,16 @@ export const applyEvents = async (
   const checkpoint = await lockCheckpoint(trx, readModelsProjection);
   const fresh = pastCheckpoint(events, checkpoint);
   const last = fresh[fresh.length - 1];
-  if (!last) return { applied: 0, skipped: events.length, position: checkpoint };
+  if (!last) return { applied: 0, skipped: events.length, position: checkpoint, rejected: [] };
   const known = await loadKnownState(trx, requirementsOf(fresh));
   const changes = planBatch(fresh, known, options.timeZone);
   await writeChanges(trx, changes, { projection: readModelsProjection, position: last.position });
-  return { applied: fresh.length, skipped: events.length - fresh.length, position: last.position };
+  return {
+    applied: fresh.length - changes.rejected.length,
+    skipped: events.length - fresh.length,
+    position: last.position,
+    rejected: changes.rejected,
+  };
 };
 
 export type ApplyHooks = {

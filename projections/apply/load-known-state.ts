@@ -125,11 +125,10 @@ export const loadKnownState = async (
   trx: Knex.Transaction,
   needs: BatchRequirements,
 ): Promise<KnownState> => {
-  const [accounts, chargeMerchants, merchants, devices] = await Promise.all([
-    loadAccounts(trx, needs.accountIds),
-    loadChargeMerchants(trx, needs.chargeTxIds),
-    loadMerchants(trx, needs.merchantIds),
-    loadDevices(trx, needs.deviceIds),
-  ]);
+  // One after the other: a transaction is one connection, which runs one query at a time.
+  const accounts = await loadAccounts(trx, needs.accountIds);
+  const chargeMerchants = await loadChargeMerchants(trx, needs.chargeTxIds);
+  const merchants = await loadMerchants(trx, needs.merchantIds);
+  const devices = await loadDevices(trx, needs.deviceIds);
   return { accounts, chargeMerchants, merchants, devices };
 };

@@ -71,6 +71,7 @@ const emptyChanges = (): BatchChanges => ({
   dailyTotals: new Map(),
   merchants: new Map(),
   devices: new Map(),
+  rejected: [],
 });
 
 export const planBatch = (
@@ -111,12 +112,11 @@ export const planBatch = (
     );
   };
 
+  // Every check runs before the first change, so a refused event leaves no trace in the batch.
   const applyAccountEvent = (projectable: ProjectableEvent & { event: AccountEvent }) => {
     const accountId = idOfStream(projectable);
     const row = evolveAccountRow(accountOf(accountId), projectable, timeZone);
-    changes.accounts.set(accountId, row);
     const { event } = projectable;
-    if (event.type === 'Charged') chargeMerchants.set(event.data.txId, event.data.merchantId);
     const chargeMerchant = event.type === 'Refunded' ? chargeMerchants.get(event.data.chargeTxId) : undefined;
     if (event.type === 'Refunded' && chargeMerchant === undefined) {
       throw new ProjectionInvariantError(
@@ -125,6 +125,8 @@ export const planBatch = (
       );
     }
     const move = moneyMoveOf(projectable, accountId, chargeMerchant);
+    changes.accounts.set(accountId, row);
+    if (event.type === 'Charged') chargeMerchants.set(event.data.txId, event.data.merchantId);
     if (!move) return;
     const businessDate = businessDayOf(projectable.occurredAt, timeZone);
     changes.transactions.push({ ...move.transaction, balanceAfter: row.balance });
@@ -140,15 +142,14 @@ export const planBatch = (
       });
     }
     if (move.daily) addDaily(businessDate, move.daily.dimension, move.daily.key, move.daily.amount);
-    if (move.sales)
+    if (move.sales) {
       addSales(move.sales.merchantId, utcHourOf(projectable.occurredAt), move.sales.kind, move.sales.amount);
+    }
   };
 
-  for (const projectable of events) {
+  const applyRegistryEvent = (projectable: ProjectableEvent) => {
     const { event, position } = projectable;
-    if (isAccountEvent(projectable)) {
-      applyAccountEvent(projectable);
-    } else if (event.type === 'MerchantRegistered') {
+    if (event.type === 'MerchantRegistered') {
       changes.merchants.set(event.data.merchantId, { ...event.data, position });
     } else if (event.type === 'MerchantSettled') {
       // Settlement pays the merchant outside the ledger's accounts: no postings, only the registry's position.
@@ -164,6 +165,22 @@ export const planBatch = (
       const device = changes.devices.get(deviceId) ?? known.devices.get(deviceId);
       if (!device) throw new ProjectionInvariantError(`decommission of unknown device ${deviceId}`, position);
       changes.devices.set(deviceId, { ...device, status: 'decommissioned', position });
+    }
+  };
+
+  for (const projectable of events) {
+    try {
+      if (isAccountEvent(projectable)) applyAccountEvent(projectable);
+      else applyRegistryEvent(projectable);
+    } catch (error) {
+      // An event the read models cannot apply (it contradicts what they hold) is refused the same way
+      // by every feeder, so live and replay still agree (I7); the feeder dead-letters or logs it.
+      if (!(error instanceof ProjectionInvariantError)) throw error;
+      changes.rejected.push({
+        position: projectable.position,
+        eventId: projectable.eventId,
+        reason: error.message,
+      });
     }
   }
   return changes;

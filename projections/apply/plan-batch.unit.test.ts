@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatMoney, type Money, sumMoney } from '../../ledger-core/index.ts';
 import { eventLog } from '../testing/events.ts';
-import { ProjectionInvariantError } from './account-row.ts';
 import { planBatch, requirementsOf } from './plan-batch.ts';
 import type { KnownState } from './rows.ts';
 
@@ -154,7 +153,7 @@ describe('planBatch', () => {
     expect(changes.dailyTotals.size).toBe(0);
   });
 
-  it('asks for the stored merchant of a charge refunded in a later batch, and refuses an unknown one', () => {
+  it('asks for the stored merchant of a charge refunded in a later batch, and refuses an unknown one without a trace', () => {
     const log = eventLog();
     const first = [
       log.next('account-a1', opened),
@@ -172,7 +171,11 @@ describe('planBatch', () => {
 
     const account = planBatch(first, nothingKnown(), timeZone).accounts.get('a1');
     const known = { ...nothingKnown(), accounts: new Map([['a1', account!]]) };
-    expect(() => planBatch([refund], known, timeZone)).toThrow(ProjectionInvariantError);
+    const refused = planBatch([refund], known, timeZone);
+    expect(refused.rejected).toEqual([
+      { position: 3n, eventId: 'event-3', reason: 'refund of unknown charge c1 (at position 3)' },
+    ]);
+    expect([refused.accounts.size, refused.transactions.length, refused.postings.length]).toEqual([0, 0, 0]);
     const withCharge = { ...known, chargeMerchants: new Map([['c1', 'm1']]) };
     const changes = planBatch([refund], withCharge, timeZone);
     expect(changes.transactions[0]?.merchantId).toBe('m1');

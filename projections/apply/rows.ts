@@ -102,4 +102,8 @@ export type BatchChanges = {
   dailyTotals: Map<string, DailyTotalDelta>;
   merchants: Map<string, MerchantRow>;
   devices: Map<string, DeviceRow>;
+  /** Events refused because they contradict the read models (e.g. a refund of an unknown charge). */
+  rejected: RejectedEvent[];
 };
+
+export type RejectedEvent = { position: Position; eventId: string; reason: string };

@@ -1,0 +1,24 @@
+import { Kafka, type logCreator, logLevel } from 'kafkajs';
+import type { Logger } from 'pino';
+
+/** kafkajs logs through the component's pino logger; its chatty info lines go to debug. */
+export const pinoLogCreator =
+  (logger: Logger): logCreator =>
+  () =>
+  ({ namespace, level, log }) => {
+    const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+    const entry = { kafka: namespace, ...fields };
+    if (level === logLevel.ERROR) logger.error(entry, message);
+    else if (level === logLevel.WARN) logger.warn(entry, message);
+    else if (level === logLevel.INFO) logger.debug(entry, message);
+    else logger.trace(entry, message);
+  };
+
+/** A kafkajs client for the given brokers (host:port), logging through pino. */
+export const createKafka = (options: { brokers: string[]; clientId?: string; logger: Logger }): Kafka =>
+  new Kafka({
+    clientId: options.clientId ?? 'campus-ledger',
+    brokers: options.brokers,
+    logLevel: logLevel.INFO,
+    logCreator: pinoLogCreator(options.logger),
+  });

@@ -1,0 +1,188 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { type ApplyHooks, applyEvents } from '../apply/apply-events.ts';
+import { decodeMessageValue, type ProjectableEvent } from '../envelope.ts';
+import { createProjectionMetrics, type ProjectionMetrics } from '../metrics.ts';
+import { type Supervised, supervise, type WorkerSession } from '../supervisor.ts';
+import { readModelsProjection } from '../tables.ts';
+import { headerNames } from './messages.ts';
+import {
+  deadLetterTopicOf,
+  defaultLedgerTopicPartitions,
+  ensureLedgerTopics,
+  TopicLayoutError,
+} from './topics.ts';
+
+export const defaultProjectionGroupId = 'campus-ledger-projections';
+/** Events per read-model transaction: a Kafka batch larger than this is applied in several. */
+export const maxEventsPerTransaction = 2_000;
+/** How long a fetch waits for data on an idle partition; short, so new events are seen quickly. */
+export const consumerMaxWaitMs = 100;
+
+export type KafkaProjectorOptions = {
+  kafka: Kafka;
+  /** The read-model database. */
+  db: Knex;
+  topic: string;
+  groupId?: string;
+  timeZone: string;
+  logger: Logger;
+  registry?: Registry;
+  restartDelayMs?: number;
+  hooks?: ApplyHooks;
+};
+
+type Poison = { message: KafkaMessage; reason: string };
+
+const deadLetterOf = (poison: Poison, topic: string, partition: number): Message => ({
+  key: poison.message.key,
+  value: poison.message.value,
+  headers: {
+    ...poison.message.headers,
+    [headerNames.reason]: poison.reason,
+    [headerNames.originalTopic]: topic,
+    [headerNames.originalPartition]: String(partition),
+    [headerNames.originalOffset]: poison.message.offset,
+  },
+});
+
+const chunksOf = <T>(items: readonly T[], size: number): T[][] => {
+  const chunks: T[][] = [];
+  for (let index = 0; index < items.length; index += size) chunks.push(items.slice(index, index + size));
+  return chunks;
+};
+
+type BatchContext = {
+  options: KafkaProjectorOptions;
+  consumer: Consumer;
+  producer: Producer;
+  metrics: ProjectionMetrics;
+  log: Logger;
+};
+
+/**
+ * One chunk: dead-letter what fails validation, apply the rest with the checkpoint in one transaction,
+ * then commit the Kafka offset. The offset commit is only an optimisation: after a crash the events
+ * come again and the checkpoint skips them.
+ */
+const processChunk = async (context: BatchContext, payload: EachBatchPayload, messages: KafkaMessage[]) => {
+  const { options, consumer, producer, metrics, log } = context;
+  const { topic, partition } = payload.batch;
+  const valid: ProjectableEvent[] = [];
+  const messageAt = new Map<bigint, KafkaMessage>();
+  const poison: Poison[] = [];
+  for (const message of messages) {
+    const decoded = decodeMessageValue(message.value);
+    if (decoded.ok) {
+      valid.push(decoded.event);
+      messageAt.set(decoded.event.position, message);
+    } else poison.push({ message, reason: decoded.reason });
+  }
+  const sendToDeadLetters = async (entries: Poison[]) => {
+    if (entries.length === 0) return;
+    await producer.send({
+      topic: deadLetterTopicOf(topic),
+      messages: entries.map((entry) => deadLetterOf(entry, topic, partition)),
+      acks: -1,
+    });
+    for (const entry of entries) {
+      metrics.deadLetter('projector', entry.reason);
+      log.error({ offset: entry.message.offset, reason: entry.reason }, 'dead-lettered a message');
+    }
+  };
+  // Dead letters are sent before the offset or the checkpoint passes them: a crash in between sends
+  // them again (at least once), never loses them.
+  await sendToDeadLetters(poison);
+  const result = await options.db.transaction(async (trx) => {
+    const applied = await applyEvents(trx, valid, { timeZone: options.timeZone });
+    // Refused events are known only now; once this commits the checkpoint skips them for good.
+    await sendToDeadLetters(
+      applied.rejected.flatMap((rejected) => {
+        const message = messageAt.get(rejected.position);
+        return message ? [{ message, reason: `rejected: ${rejected.reason}` }] : [];
+      }),
+    );
+    await options.hooks?.beforeCommit?.(applied);
+    return applied;
+  });
+  metrics.eventsApplied('kafka', result.applied);
+  metrics.projectionPosition(readModelsProjection, result.position);
+  const lastOffset = (messages[messages.length - 1] as KafkaMessage).offset;
+  payload.resolveOffset(lastOffset);
+  await consumer
+    .commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }])
+    .catch((error: unknown) => log.warn({ err: error }, 'offset commit failed; the checkpoint still holds'));
+  await payload.heartbeat();
+};
+
+/**
+ * Consumes the ledger topic in one consumer group and applies every event to the read models in
+ * Postgres. Poison messages go to `<topic>.dlq` with a `reason` header and never stop the partition.
+ */
+export const startKafkaProjector = (options: KafkaProjectorOptions): Supervised => {
+  const { kafka, topic } = options;
+  const groupId = options.groupId ?? defaultProjectionGroupId;
+  const metrics = createProjectionMetrics(options.registry);
+  const log = options.logger.child({ component: 'kafka-projector', topic, groupId });
+
+  const start = async (): Promise<WorkerSession> => {
+    const partitions = await ensureLedgerTopics(kafka, topic, defaultLedgerTopicPartitions);
+    if (partitions !== 1) throw new TopicLayoutError(topic, partitions);
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    const consumer = kafka.consumer({
+      groupId,
+      maxWaitTimeInMs: consumerMaxWaitMs,
+      allowAutoTopicCreation: false,
+    });
+    let failed: (error: unknown) => void = () => undefined;
+    let stopped: () => void = () => undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      failed = reject;
+      stopped = resolve;
+    });
+    // kafkajs restarts a crashed consumer by itself; one it gives up on ends the session.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      if (!payload.restart) failed(payload.error);
+    });
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const context: BatchContext = { options, consumer, producer, metrics, log };
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        for (const chunk of chunksOf(payload.batch.messages, maxEventsPerTransaction)) {
+          if (!payload.isRunning() || payload.isStale()) return;
+          await processChunk(context, payload, chunk);
+        }
+      },
+    });
+    log.info('projector consuming');
+    const disconnect = async () => {
+      await consumer.disconnect().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+    };
+    return {
+      done: done.finally(disconnect),
+      stop: async () => {
+        await disconnect();
+        stopped();
+      },
+    };
+  };
+
+  return supervise({
+    name: 'kafka-projector',
+    logger: log,
+    start,
+    ...(options.restartDelayMs !== undefined ? { restartDelayMs: options.restartDelayMs } : {}),
+  });
+};
