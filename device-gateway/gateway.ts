@@ -8,6 +8,7 @@ import { createDeviceStatusWriter, type DeviceStatusWriter, type Presence } from
 import { createDirectory } from './directory.ts';
 import { createInflightGate } from './flow-control.ts';
 import { createGatewayMetrics } from './metrics.ts';
+import { sendWithoutDelay } from './no-delay.ts';
 import { createPushes, defaultMaxLostCardsPushed } from './pushes.ts';
 import { createRequestProcessor } from './request-processor.ts';
 import {
@@ -131,6 +132,7 @@ export const startDeviceGateway = async (options: DeviceGatewayOptions): Promise
     : noStatusWriter;
 
   const client = mqtt.connect(options.mqttUrl, mqttOptionsOf(options, maxInflight));
+  sendWithoutDelay(client);
   client.on('error', (error) => logger.warn({ err: error }, 'device gateway MQTT error'));
   client.on('reconnect', () => logger.info('device gateway reconnecting to the broker'));
   const publish = async (topic: string, payload: string, retain: boolean) => {

@@ -11,6 +11,7 @@ export {
   defaultMaxInflightCommands,
   startDeviceGateway,
 } from './gateway.ts';
+export { sendWithoutDelay } from './no-delay.ts';
 export type { DeviceConfig } from './pushes.ts';
 export {
   type DeviceRequest,

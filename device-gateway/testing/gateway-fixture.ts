@@ -13,6 +13,8 @@ import {
   formatMoney,
   type LedgerCommandInput,
   ledgerCommandSchema,
+  type RecordedEvent,
+  startPosition,
 } from '../../ledger-core/index.ts';
 import { createIsolatedSchema } from '../../testing/postgres-schema.ts';
 import { serviceUrls, uniqueName } from '../../testing/services.ts';
@@ -46,6 +48,7 @@ export type GatewayFixture = {
   credentialsOf: (deviceId: string) => { deviceId: string; secret: string };
   balanceOf: (accountId: string) => Promise<string>;
   headPosition: () => Promise<bigint>;
+  allEvents: () => Promise<RecordedEvent[]>;
   restartGateway: (overrides?: Partial<DeviceGatewayOptions>) => Promise<DeviceGateway>;
   stop: () => Promise<void>;
 };
@@ -142,6 +145,15 @@ export const startGatewayFixture = async (
       return formatMoney((state as AccountState).balance);
     },
     headPosition: () => store.headPosition(),
+    allEvents: async () => {
+      const events: RecordedEvent[] = [];
+      for (;;) {
+        const from = events[events.length - 1]?.position ?? startPosition;
+        const batch = await store.readAll({ fromPosition: from, maxCount: 5_000 });
+        if (batch.length === 0) return events;
+        events.push(...batch);
+      }
+    },
     restartGateway: async (extra) => {
       await gateway.stop();
       gateway = await start(extra);

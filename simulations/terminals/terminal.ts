@@ -6,6 +6,7 @@ import {
   deviceResponseSchema,
   deviceTopic,
   lostCardsTopic,
+  sendWithoutDelay,
   type UnsignedDeviceRequest,
 } from '../../device-gateway/index.ts';
 import { signDevicePayload } from '../../ledger-core/index.ts';
@@ -89,6 +90,7 @@ export const connectTerminal = async (options: TerminalOptions): Promise<Termina
     reconnectPeriod: reconnectPeriodMs,
     will: { topic: presenceTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
   });
+  sendWithoutDelay(client);
   client.on('error', () => undefined);
   client.on('connect', () => {
     void client.publishAsync(presenceTopic, 'online', { qos: 1, retain: true }).catch(() => undefined);
