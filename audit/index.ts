@@ -40,6 +40,19 @@ export {
   type StatementLine,
   statementChannels,
 } from './reconcile/statement.ts';
+export {
+  type ReplayOptions,
+  type ReplayResult,
+  type ReplayVerification,
+  replayReadModels,
+} from './replay/replay.ts';
+export {
+  defaultMaxDifferenceRowsPerTable,
+  type ReadModelDifferences,
+  type RowDifference,
+  type RowValues,
+  readModelDifferences,
+} from './replay/row-differences.ts';
 export { auditReadBatchSize, type ScanProgress, scanLog } from './scan.ts';
 export { type MerchantDayTotals, merchantDayTotals } from './settle/merchant-day-totals.ts';
 export {

@@ -3,7 +3,13 @@ import type { EventStore, Position, RecordedEvent } from '../ledger-core/index.t
 /** Events per readAll while an audit walks the log: large enough to amortise a round trip. */
 export const auditReadBatchSize = 5_000;
 
-export type ScanProgress = (info: { position: Position; through: Position; events: number }) => void;
+/** Where a walk over (after, through] stands: `position` is the last one done. */
+export type ScanProgress = (info: {
+  after: Position;
+  position: Position;
+  through: Position;
+  events: number;
+}) => void;
 
 /** Walks the global log in position order over (after, through], one bounded batch at a time. */
 export const scanLog = async (
@@ -25,7 +31,7 @@ export const scanLog = async (
     await onBatch(batch);
     events += batch.length;
     position = (batch[batch.length - 1] as RecordedEvent).position;
-    options.onProgress?.({ position, through: range.through, events });
+    options.onProgress?.({ after: range.after, position, through: range.through, events });
   }
   return events;
 };

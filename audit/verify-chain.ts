@@ -108,7 +108,12 @@ const verifyOneStream = async (
       }
     }
     const last = page[page.length - 1];
-    onProgress?.({ position: cursor.lastPosition, through: cursor.lastPosition, events: eventsChecked });
+    onProgress?.({
+      after: startPosition,
+      position: cursor.lastPosition,
+      through: cursor.lastPosition,
+      events: eventsChecked,
+    });
     if (breaks.length > 0 || page.length < streamPageSize || !last) break;
     fromRevision = last.revision + 1;
   }
