@@ -1,8 +1,6 @@
 import type { Knex } from 'knex';
 import { pino } from 'pino';
-import { createPgClient } from '../../event-store/sql/pg-client.ts';
-import { migrateEventStoreSchema } from '../../event-store/sql/schema.ts';
-import { createSqlEventStore } from '../../event-store/sql/sql-event-store.ts';
+import { createPgClient, createSqlEventStore, migrateEventStoreSchema } from '../../event-store/index.ts';
 import {
   type AccountState,
   type CommandContext,

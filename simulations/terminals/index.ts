@@ -1,6 +1,11 @@
 // The terminal simulator: simulated POS terminals and kiosks on the real MQTT client, for the gateway's
 // tests, its benchmark, and later load and fault scenarios.
 export { type LatencySummary, summarizeLatencies } from './latency.ts';
+export {
+  type PrivateMosquitto,
+  type PrivateMosquittoOptions,
+  startPrivateMosquitto,
+} from './private-mosquitto.ts';
 export { createRandom, type Random } from './random.ts';
 export {
   type OfflinePeriod,
