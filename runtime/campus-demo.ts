@@ -66,7 +66,7 @@ export const startCampusDemo = (
         firstSeqs,
       });
       runtime.logger.info(
-        { accepted: report.byStatus.accepted, rejected: report.byCode, p99Ms: report.latencyMs.p99 },
+        { byStatus: report.byStatus, byCode: report.byCode, p99Ms: report.latencyMs.p99 },
         'simulated terminals: round done',
       );
       firstSeqs = report.nextSeqs;
