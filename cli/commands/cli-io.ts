@@ -41,6 +41,18 @@ export const processIo: CliIo = {
 export const printJson = (io: CliIo, value: unknown): void =>
   io.out(JSON.stringify(value, (_, member) => (typeof member === 'bigint' ? member.toString() : member), 2));
 
+/** Checks options before any database is opened; on a refusal prints it and sets exit code 2. */
+export const inputIsValid = (io: CliIo, check: () => void): boolean => {
+  try {
+    check();
+    return true;
+  } catch (error) {
+    io.err(`error: ${(error as Error).message}`);
+    io.setExitCode(exitCodes.invalidInput);
+    return false;
+  }
+};
+
 /**
  * Runs a verb's work with the runtime's dependencies and turns its outcome into an exit code:
  * the work's own code, 2 for a refused input (`validation_failed`), 3 for anything unexpected.

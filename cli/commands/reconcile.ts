@@ -13,7 +13,15 @@ import {
 } from '../../audit/index.ts';
 import { LedgerRejection } from '../../ledger-core/index.ts';
 import type { LoadCliDeps } from './cli-deps.ts';
-import { type CliIo, configureVerb, exitCodes, printJson, processIo, runVerb } from './cli-io.ts';
+import {
+  type CliIo,
+  configureVerb,
+  exitCodes,
+  inputIsValid,
+  printJson,
+  processIo,
+  runVerb,
+} from './cli-io.ts';
 import { createProgress } from './progress.ts';
 
 type ReconcileOptions = {
@@ -90,15 +98,11 @@ export const registerReconcileCommand = (
       ),
     io,
   ).action(async (options: ReconcileOptions) => {
-    // Refuse bad input before opening any database.
-    try {
+    const valid = inputIsValid(io, () => {
       requireBusinessDate(options.date);
       if (options.out !== undefined) reportFormatOf(options.out);
-    } catch (error) {
-      io.err(`error: ${(error as Error).message}`);
-      io.setExitCode(exitCodes.invalidInput);
-      return;
-    }
+    });
+    if (!valid) return;
     await runVerb(io, loadDeps, async ({ store, timeZone }) => {
       const statement = await readStatement(options.statement);
       const progress = createProgress(io, 'reconcile');

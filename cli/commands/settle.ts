@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
 import { requireBusinessDate, type SettlementRun, settleBusinessDay } from '../../audit/index.ts';
 import type { LoadCliDeps } from './cli-deps.ts';
-import { type CliIo, configureVerb, exitCodes, printJson, processIo, runVerb } from './cli-io.ts';
+import {
+  type CliIo,
+  configureVerb,
+  exitCodes,
+  inputIsValid,
+  printJson,
+  processIo,
+  runVerb,
+} from './cli-io.ts';
 import { createProgress } from './progress.ts';
 
 /** Who the MerchantSettled events say settled the day. */
@@ -61,13 +69,7 @@ export const registerSettleCommand = (
       ),
     io,
   ).action(async (options: { date: string; json?: boolean }) => {
-    try {
-      requireBusinessDate(options.date);
-    } catch (error) {
-      io.err(`error: ${(error as Error).message}`);
-      io.setExitCode(exitCodes.invalidInput);
-      return;
-    }
+    if (!inputIsValid(io, () => requireBusinessDate(options.date))) return;
     await runVerb(io, loadDeps, async ({ store, handler, timeZone }) => {
       const progress = createProgress(io, 'settle');
       const run = await settleBusinessDay({
