@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevToken } from '../http-kit/index.ts';
 import type { RequestOptions } from '../http-kit/testing/http-client.ts';
+import {
+  type LedgerStack,
+  projectionsCaughtUp,
+  snapshotReadModels,
+  startLedgerStack,
+} from '../http-kit/testing/ledger-stack.ts';
 import { testJwtSecret } from '../http-kit/testing/ledger-under-test.ts';
 import type { Position } from '../ledger-core/index.ts';
 import { serviceAvailable } from '../testing/services.ts';
 import { type CommandRouteCase, commandRouteCases } from './route-cases.ts';
-import { type CommandApiUnderTest, seedWorld, startCommandApi } from './test-app.ts';
+import { seedWorld } from './test-app.ts';
 
 // Hostile and malformed input against every command route: each is refused with its documented 4xx
 // and a code, and the ledger is exactly as it was before (nothing appended anywhere).
@@ -145,21 +151,30 @@ const badPaths = (route: CommandRouteCase): BadCase[] =>
         }));
 
 describe.skipIf(!postgresUp)('command-api refuses bad input and writes nothing', () => {
-  let server: CommandApiUnderTest;
+  let stack: LedgerStack;
   let headBefore: Position;
+  let readModelsBefore: Record<string, unknown[]>;
 
   beforeAll(async () => {
-    server = await startCommandApi();
-    await seedWorld(server.api, admin);
-    headBefore = await server.ledger.store.headPosition();
+    stack = await startLedgerStack();
+    await seedWorld(stack.commands, admin);
+    headBefore = await stack.ledger.store.headPosition();
+    await projectionsCaughtUp(stack);
+    readModelsBefore = await snapshotReadModels(stack);
+    // The comparison below means something only if the seeded world is in the read models.
+    expect(readModelsBefore.account_balances).toHaveLength(4);
   });
-  afterAll(async () => server?.close());
+  afterAll(async () => stack?.close());
 
   for (const route of commandRouteCases('bad-1')) {
     it(`${route.name}: every malformed body, content type, size and path is a 4xx problem with a code`, async () => {
       const cases = [...badBodies(route), ...badTransport(route), ...badPaths(route)];
       for (const bad of cases) {
-        const response = await server.api.request(route.method, bad.path ?? route.path('acc-1'), bad.request);
+        const response = await stack.commands.request(
+          route.method,
+          bad.path ?? route.path('acc-1'),
+          bad.request,
+        );
         const seen = `${route.name} / ${bad.label}: ${response.status} ${JSON.stringify(response.body)}`;
         expect(response.status, seen).toBe(bad.status);
         expect(response.headers.get('content-type'), seen).toContain('application/problem+json');
@@ -183,14 +198,14 @@ describe.skipIf(!postgresUp)('command-api refuses bad input and writes nothing',
       ['POST', '/v2/accounts'],
       ['GET', '/v1/accounts/acc-1/..%2F..%2F..%2Fetc%2Fpasswd'],
     ] as const) {
-      const response = await server.api.request(method, path, { token: admin });
+      const response = await stack.commands.request(method, path, { token: admin });
       expect(response.status, `${method} ${path}`).toBe(404);
       expect(response.body).toMatchObject({ code: 'not_found', status: 404 });
     }
   });
 
   it('refuses a malformed X-Correlation-Id', async () => {
-    const response = await server.api.post(
+    const response = await stack.commands.post(
       '/v1/accounts/acc-1/top-ups',
       { txId: 'corr-1', amount: '1.00', channel: 'cash' },
       { token: admin, headers: { 'x-correlation-id': "'; DROP TABLE x;--" } },
@@ -198,8 +213,10 @@ describe.skipIf(!postgresUp)('command-api refuses bad input and writes nothing',
     expect(response.body).toMatchObject({ status: 400, code: 'validation_failed' });
   });
 
-  it('appended nothing to the event store', async () => {
-    expect(await server.ledger.store.headPosition()).toBe(headBefore);
-    expect(await server.ledger.store.readAll({ fromPosition: headBefore, maxCount: 1 })).toEqual([]);
+  it('appended nothing to the event store and left the read models as they were', async () => {
+    expect(await stack.ledger.store.headPosition()).toBe(headBefore);
+    expect(await stack.ledger.store.readAll({ fromPosition: headBefore, maxCount: 1 })).toEqual([]);
+    await projectionsCaughtUp(stack);
+    expect(await snapshotReadModels(stack)).toEqual(readModelsBefore);
   });
 });

@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevToken } from '../http-kit/index.ts';
+import {
+  type LedgerStack,
+  projectionsCaughtUp,
+  snapshotReadModels,
+  startLedgerStack,
+} from '../http-kit/testing/ledger-stack.ts';
 import { testJwtSecret } from '../http-kit/testing/ledger-under-test.ts';
 import type { Position } from '../ledger-core/index.ts';
 import { serviceAvailable } from '../testing/services.ts';
-import { type CommandApiUnderTest, seedWorld, startCommandApi } from './test-app.ts';
+import { seedWorld } from './test-app.ts';
 
 // The ledger's refusals as HTTP: each documented code with its status, and nothing written.
 
@@ -171,18 +177,23 @@ const refusals: Refusal[] = [
 ];
 
 describe.skipIf(!postgresUp)('command-api answers ledger refusals as problems and writes nothing', () => {
-  let server: CommandApiUnderTest;
+  let stack: LedgerStack;
   let headBefore: Position;
+  let readModelsBefore: Record<string, unknown[]>;
 
   beforeAll(async () => {
-    server = await startCommandApi();
-    await seedWorld(server.api, admin);
-    headBefore = await server.ledger.store.headPosition();
+    stack = await startLedgerStack();
+    await seedWorld(stack.commands, admin);
+    headBefore = await stack.ledger.store.headPosition();
+    await projectionsCaughtUp(stack);
+    readModelsBefore = await snapshotReadModels(stack);
+    // The comparison below means something only if the seeded world is in the read models.
+    expect(readModelsBefore.account_balances).toHaveLength(4);
   });
-  afterAll(async () => server?.close());
+  afterAll(async () => stack?.close());
 
   it.each(refusals)('$label → $status $code', async ({ method, path, body, status, code }) => {
-    const response = await server.api.request(method ?? 'POST', path, { token: admin, body });
+    const response = await stack.commands.request(method ?? 'POST', path, { token: admin, body });
     expect(response.status, JSON.stringify(response.body)).toBe(status);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     expect(response.body).toMatchObject({ type: `/problems/${code}`, status, code, instance: path });
@@ -190,7 +201,9 @@ describe.skipIf(!postgresUp)('command-api answers ledger refusals as problems an
     expect(response.body.detail).toEqual(expect.any(String));
   });
 
-  it('appended nothing', async () => {
-    expect(await server.ledger.store.headPosition()).toBe(headBefore);
+  it('appended nothing and left the read models as they were', async () => {
+    expect(await stack.ledger.store.headPosition()).toBe(headBefore);
+    await projectionsCaughtUp(stack);
+    expect(await snapshotReadModels(stack)).toEqual(readModelsBefore);
   });
 });
