@@ -172,4 +172,59 @@ describe.skipIf(!servicesUp)('device gateway on Mosquitto: each request type', (
     expect(offline.presence).toBe('offline');
     await pos.reconnect();
   });
+
+  it('republishes the lost-card list when a card is reported lost or replaced, and refuses the card online', async () => {
+    await fixture.openAccount('dave', '6200000000000004', '40.00');
+    await fixture.run({ type: 'ReportCardLost', accountId: 'dave', occurredAt: now() });
+    await expect.poll(() => pos.lostCards().has('6200000000000004')).toBe(true);
+    await fixture.run({
+      type: 'ReplaceCard',
+      accountId: 'dave',
+      newCardNo: '6200000000000044',
+      occurredAt: now(),
+    });
+    await fixture.openAccount('frank', '6200000000000005');
+    await fixture.run({
+      type: 'ReplaceCard',
+      accountId: 'frank',
+      newCardNo: '6200000000000055',
+      occurredAt: now(),
+    });
+    await expect.poll(() => pos.lostCards().has('6200000000000005')).toBe(true);
+    expect(pos.lostCards().has('6200000000000044')).toBe(false);
+
+    const online = await pos.request({
+      seq: pos.allocateSeq(),
+      type: 'charge',
+      cardNo: '6200000000000004',
+      amount: '1.00',
+      occurredAt: now(),
+    });
+    expect(online).toMatchObject({ status: 'rejected', code: 'card_lost' });
+    const balance = await pos.request({
+      seq: pos.allocateSeq(),
+      type: 'balance',
+      cardNo: '6200000000000004',
+      occurredAt: now(),
+    });
+    expect(balance).toMatchObject({ status: 'rejected', code: 'card_lost' });
+    // The terminal that was offline already handed the goods over: the ledger takes it (I2, up to the offline limit).
+    const offline = await pos.request({
+      seq: pos.allocateSeq(),
+      type: 'charge',
+      cardNo: '6200000000000004',
+      amount: '2.00',
+      offline: true,
+      occurredAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    expect(offline).toMatchObject({ status: 'accepted', balance: '38.00' });
+    const renewed = await pos.request({
+      seq: pos.allocateSeq(),
+      type: 'charge',
+      cardNo: '6200000000000044',
+      amount: '3.00',
+      occurredAt: now(),
+    });
+    expect(renewed).toMatchObject({ status: 'accepted', balance: '35.00' });
+  });
 });
