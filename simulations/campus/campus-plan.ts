@@ -25,6 +25,9 @@ const kiosksOfUtilityMerchant = 2;
 /** Opening balances between these many yuan, whole yuan, so some students run short at lunch. */
 const openingTopUpMinYuan = 20;
 const openingTopUpMaxYuan = 300;
+/** A share of students start nearly empty, so lunch finds some of them short of money. */
+const defaultShortOfMoneyShare = 0.08;
+const shortOfMoneyMaxYuan = 12;
 
 export const cardNoOf = (studentIndex: number): string => `6200${String(studentIndex).padStart(8, '0')}`;
 
@@ -54,7 +57,10 @@ export const planCampus = (options: {
     accountId: `stu-${String(index + 1).padStart(6, '0')}`,
     holderName: `Student ${index + 1}`,
     cardNo: cardNoOf(index + 1),
-    openingTopUp: `${uniformInt(rng, openingTopUpMinYuan, openingTopUpMaxYuan)}.00`,
+    openingTopUp:
+      uniformInt(rng, 0, 999) < shortOfMoneyShare * 1_000
+        ? `${uniformInt(rng, 1, shortOfMoneyMaxYuan)}.00`
+        : `${uniformInt(rng, openingTopUpMinYuan, openingTopUpMaxYuan)}.00`,
   }));
   return { merchants, devices, students };
 };
