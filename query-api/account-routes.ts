@@ -151,12 +151,14 @@ export const registerAccountRoutes = (app: ZodFastify, deps: QueryRouteDeps): vo
         )
         .where('account_id', id)
         .modify((builder) => {
-          if (below !== undefined) builder.where('position', '<', positionToString(below));
+          if (below !== undefined)
+            builder.where('account_transactions.position', '<', positionToString(below));
           if (query.from !== undefined) builder.where('occurred_at', '>=', query.from);
           if (query.to !== undefined) builder.where('occurred_at', '<', query.to);
           if (query.type !== undefined) builder.where('type', query.type);
         })
-        .orderBy('position', 'desc')
+        // Qualified: a bare `position` would sort by the text column of the select list.
+        .orderBy('account_transactions.position', 'desc')
         .limit(pageSize + 1);
       const page = rows.slice(0, pageSize);
       const last = page[page.length - 1];

@@ -203,6 +203,47 @@ describe.skipIf(!postgresUp)('query-api reads back what command-api wrote', () =
     });
   });
 
+  it('reads back every lifecycle command: limits, freeze, unfreeze, report-lost, replace-card, close', async () => {
+    await write(
+      'limits',
+      '/v1/accounts/stu-1/limits',
+      { perTransaction: '30', daily: '90', offlineLimit: '5' },
+      'PUT',
+    );
+    expect((await read('/v1/accounts/stu-1')).body.limits).toEqual({
+      perTransaction: '30.00',
+      daily: '90.00',
+      offlineLimit: '5.00',
+    });
+    await write('freeze', '/v1/accounts/stu-1/freeze', { reason: 'check' });
+    expect((await read('/v1/accounts/stu-1')).body.status).toBe('frozen');
+    await write('unfreeze', '/v1/accounts/stu-1/unfreeze', {});
+    expect((await read('/v1/accounts/stu-1')).body.status).toBe('open');
+    await write('lost', '/v1/accounts/stu-1/report-lost', {});
+    expect((await read('/v1/accounts/stu-1')).body).toMatchObject({
+      cardStatus: 'lost',
+      cardNo: '6222********0001',
+    });
+    await write('replaced', '/v1/accounts/stu-1/replace-card', { newCardNo: '6222024444449999' });
+    expect((await read('/v1/accounts/stu-1')).body).toMatchObject({
+      cardStatus: 'active',
+      cardNo: '6222********9999',
+    });
+    await write('close', '/v1/accounts/stu-1/close', { txId: 'close-1', payoutChannel: 'cash' });
+    const closed = await read('/v1/accounts/stu-1');
+    expect(closed.body).toMatchObject({ status: 'closed', balance: '0.00', position: positions.close });
+    const statement = await read('/v1/accounts/stu-1/transactions?limit=1');
+    expect(statement.body.items[0], JSON.stringify(statement.body)).toMatchObject({
+      txId: 'close-1',
+      type: 'close',
+      amount: '-61.50',
+      balanceAfter: '0.00',
+    });
+    const report = await read('/v1/reports/daily');
+    expect(report.body.totals.payout).toEqual([{ key: 'cash', count: 1, amount: '61.50' }]);
+    expect(report.body.trialBalance.cumulative.total).toBe('0.00');
+  });
+
   it('lets a student read its own account', async () => {
     const student = createDevToken(testJwtSecret, 'student', 'stu-1');
     expect((await read('/v1/accounts/stu-1', student)).status).toBe(200);
