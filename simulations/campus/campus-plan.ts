@@ -35,7 +35,9 @@ export const planCampus = (options: {
   students: number;
   seed: number;
   terminalsPerCanteen?: number;
+  shortOfMoneyShare?: number;
 }): CampusPlan => {
+  const shortOfMoneyShare = options.shortOfMoneyShare ?? defaultShortOfMoneyShare;
   const rng = xoroshiro128plus(options.seed);
   const merchants = merchantTemplates.map(({ terminals: _terminals, ...merchant }) => merchant);
   const devices: PlannedDevice[] = merchantTemplates.flatMap((merchant) => {
