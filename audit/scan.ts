@@ -11,7 +11,11 @@ export type ScanProgress = (info: {
   events: number;
 }) => void;
 
-/** Walks the global log in position order over (after, through], one bounded batch at a time. */
+/**
+ * Walks the global log in position order over (after, through], one bounded batch at a time. The next
+ * batch is read while the current one is handled, so the database and the handler work in parallel;
+ * at most two batches are in memory.
+ */
 export const scanLog = async (
   store: Pick<EventStore, 'readAll'>,
   range: { after: Position; through: Position },
@@ -19,19 +23,23 @@ export const scanLog = async (
   options: { batchSize?: number; onProgress?: ScanProgress } = {},
 ): Promise<number> => {
   const batchSize = options.batchSize ?? auditReadBatchSize;
-  let position = range.after;
+  const read = (fromPosition: Position): Promise<RecordedEvent[]> => {
+    if (fromPosition >= range.through) return Promise.resolve([]);
+    const reading = store.readAll({ fromPosition, maxCount: batchSize, toPosition: range.through });
+    // If handling the current batch fails first, this read's own failure must not go unhandled.
+    reading.catch(() => undefined);
+    return reading;
+  };
   let events = 0;
-  while (position < range.through) {
-    const batch = await store.readAll({
-      fromPosition: position,
-      maxCount: batchSize,
-      toPosition: range.through,
-    });
-    if (batch.length === 0) break;
+  let next = read(range.after);
+  for (;;) {
+    const batch = await next;
+    const last = batch[batch.length - 1];
+    if (!last) break;
+    next = read(last.position);
     await onBatch(batch);
     events += batch.length;
-    position = (batch[batch.length - 1] as RecordedEvent).position;
-    options.onProgress?.({ after: range.after, position, through: range.through, events });
+    options.onProgress?.({ after: range.after, position: last.position, through: range.through, events });
   }
   return events;
 };

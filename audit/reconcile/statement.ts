@@ -13,7 +13,7 @@ export type StatementLine = {
   /** 1-based line in the statement file (for a zip, in the CSV inside it). */
   line: number;
   kind: MoveKind;
-  /** The key matched against the ledger (see docs/audit.md): the merchant order or refund number. */
+  /** The key matched against the ledger (see audit/README.md): the merchant order or refund number. */
   reference: string;
   /** Two-place decimal string, > 0. */
   amount: string;

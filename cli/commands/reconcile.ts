@@ -93,7 +93,7 @@ export const registerReconcileCommand = (
       .addHelpText(
         'after',
         '\nClasses: matched, missing_in_ledger, missing_in_statement, amount_mismatch, duplicate_in_statement.' +
-          '\nKeys and scope: docs/audit.md. A malformed statement writes nothing.' +
+          '\nKeys and scope: audit/README.md. A malformed statement writes nothing.' +
           '\nExit code: 0 all matched, 1 anything else found, 2 invalid input, 3 could not run.',
       ),
     io,
