@@ -20,6 +20,15 @@ export const defaultProjectionGroupId = 'campus-ledger-projections';
 export const maxEventsPerTransaction = 2_000;
 /** How long a fetch waits for data on an idle partition; short, so new events are seen quickly. */
 export const consumerMaxWaitMs = 100;
+/**
+ * After a broker restart the group waits this long for members that will not come back before it
+ * hands the partition to the rejoined consumer. A chunk takes well under a second, and the consumer
+ * heartbeats between chunks, so a live member never comes near it.
+ */
+export const consumerSessionTimeoutMs = 10_000;
+export const consumerHeartbeatIntervalMs = 1_000;
+/** How long a rebalance waits for members to rejoin; bounds the pause after a broker restart. */
+export const consumerRebalanceTimeoutMs = 10_000;
 
 export type KafkaProjectorOptions = {
   kafka: Kafka;

@@ -1,0 +1,71 @@
+import { PGlite } from '@electric-sql/pglite';
+import knex from 'knex';
+import ClientPgLite from 'knex-pglite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPgliteClient } from '../event-store/sql/pglite-client.ts';
+import { migrateEventStoreSchema } from '../event-store/sql/schema.ts';
+import { createSqlEventStore } from '../event-store/sql/sql-event-store.ts';
+import { createCommandHandler } from '../ledger-core/index.ts';
+import { startInProcessProjector } from './in-process-projector.ts';
+import { migrateReadModels } from './migrations/migrate.ts';
+import { projectionStatus, waitForPosition } from './status.ts';
+import { readModelsProjection } from './tables.ts';
+import { expectReadModelsMatch, expectRebuildEqualsLive, testLogger, timeZone } from './testing/harness.ts';
+import { createWorkload } from './testing/workload.ts';
+
+// Embedded mode: the event store and the read models each in their own PGlite, no Kafka.
+describe('in-process projector on PGlite', () => {
+  const storeDatabase = new PGlite();
+  const readModelDatabase = new PGlite();
+  const store = createSqlEventStore(createPgliteClient(storeDatabase, { closeDatabase: true }));
+  const db = knex({
+    client: ClientPgLite,
+    dialect: 'postgres',
+    connection: () => ({ pglite: readModelDatabase }) as object,
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await store.close();
+  });
+
+  it('follows the store, matches the commands, and a rebuild equals it', async () => {
+    await migrateEventStoreSchema(createPgliteClient(storeDatabase, { closeDatabase: false }));
+    await migrateReadModels(db);
+    const handler = createCommandHandler({ store, timeZone });
+    const workload = createWorkload(handler, { seed: 7, accounts: 12, commands: 150 });
+    await workload.setUp();
+    const projector = startInProcessProjector({ store, db, timeZone, logger: testLogger, batchSize: 64 });
+    try {
+      await workload.run();
+      const head = await store.headPosition();
+      expect(await waitForPosition(db, head, 20_000)).toEqual({ reached: true, position: head });
+      const [status] = await projectionStatus(db, store);
+      expect(status).toEqual({
+        projection: readModelsProjection,
+        position: head,
+        headPosition: head,
+        lagEvents: 0,
+        lagSeconds: 0,
+      });
+      await expectReadModelsMatch(db, workload.reference);
+      await expectRebuildEqualsLive({ store, readModels: { db, schema: 'public' } }, head);
+    } finally {
+      await projector.stop();
+      await handler.close();
+    }
+  });
+
+  it('reports lag while events wait, and waitForPosition gives up after its timeout', async () => {
+    const handler = createCommandHandler({ store, timeZone });
+    const workload = createWorkload(handler, { seed: 8, accounts: 3, commands: 10 });
+    await workload.setUp();
+    const applied = (await projectionStatus(db, store))[0]?.position ?? 0n;
+    const head = await store.headPosition();
+    expect(head).toBeGreaterThan(applied);
+    const [status] = await projectionStatus(db, store);
+    expect(status?.lagEvents).toBe(Number(head - applied));
+    expect(status?.lagSeconds).toBeGreaterThanOrEqual(0);
+    expect(await waitForPosition(db, head, 50)).toEqual({ reached: false, position: applied });
+    await handler.close();
+  });
+});
