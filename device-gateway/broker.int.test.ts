@@ -77,8 +77,6 @@ describe.skipIf(!servicesUp)('device gateway: a private broker restarted mid-run
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await broker.resume();
     const report = await run;
-    if (process.env.GATEWAY_TEST_REPORT)
-      console.log(JSON.stringify({ ...report, acceptedByCard: undefined }));
 
     expect(report.problems).toEqual([]);
     expect(report.missingResponses).toBe(0);

@@ -170,8 +170,11 @@ export const startDeviceGateway = async (options: DeviceGatewayOptions): Promise
     ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
   });
 
+  const unacknowledged = new Set<Promise<void>>();
+
   const answerRequest = async (deviceId: string, payload: Buffer, packet: IPublishPacket) => {
     const startedAt = performance.now();
+    let published: Promise<void>;
     try {
       const { response, requestType, garbage } = await processor.process(
         deviceId,
@@ -186,14 +189,28 @@ export const startDeviceGateway = async (options: DeviceGatewayOptions): Promise
       const code = response.code ?? 'ok';
       byCode[code] = (byCode[code] ?? 0) + 1;
       metrics.requests.inc({ type: requestType, status: response.status, code });
-      await publish(deviceTopic(prefix, deviceId, 'responses'), JSON.stringify(response), false);
+      published = publish(deviceTopic(prefix, deviceId, 'responses'), JSON.stringify(response), false);
+    } catch (error) {
+      logger.error(
+        { err: error, deviceId },
+        'a device request failed unexpectedly; the device will resend it',
+      );
+      published = Promise.resolve();
+    } finally {
+      // The slot is free once the response is handed to the client, not when the broker acknowledges it:
+      // that PUBACK arrives on the very socket the gate may be holding still.
+      gate.release();
+      metrics.inflight.set(gate.inflight());
+    }
+    unacknowledged.add(published);
+    try {
+      await published;
       counts.answered += 1;
       metrics.duration.observe((performance.now() - startedAt) / 1_000);
     } catch (error) {
       logger.error({ err: error, deviceId }, 'a device response could not be published');
     } finally {
-      gate.release();
-      metrics.inflight.set(gate.inflight());
+      unacknowledged.delete(published);
     }
   };
 
@@ -284,6 +301,10 @@ export const startDeviceGateway = async (options: DeviceGatewayOptions): Promise
       live = false;
       if (client.connected) await client.unsubscribeAsync(filters).catch(() => undefined);
       await gate.drained(stopDrainTimeoutMs);
+      await Promise.race([
+        Promise.allSettled([...unacknowledged]),
+        new Promise((resolve) => setTimeout(resolve, stopDrainTimeoutMs)),
+      ]);
       await statusWriter.stop();
       await directory.stop();
       await endClient();
