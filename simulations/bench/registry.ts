@@ -1,0 +1,5 @@
+import type { Benchmark } from './benchmark.ts';
+import { coreBenchmark } from './core.ts';
+
+// Every benchmark `npm run bench` knows, in the order a full run takes them. Add yours with one line.
+export const benchmarks: Benchmark[] = [coreBenchmark];
