@@ -96,18 +96,23 @@ export const seedReplayLog = async (sql: SqlClient, events: number, startAt = '2
     });
     await sql.query(
       `INSERT INTO ledger_events (position, event_id, stream_id, revision, type, data, metadata, tx_id, recorded_at)
-       SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::jsonb[], $7::jsonb[],
-                            $8::text[], $9::timestamptz[])`,
+       SELECT position, event_id, stream_id, revision, type, data, metadata, tx_id, recorded_at
+         FROM jsonb_to_recordset($1::jsonb) AS e(position bigint, event_id uuid, stream_id text, revision integer,
+              type text, data jsonb, metadata jsonb, tx_id text, recorded_at timestamptz)`,
       [
-        hashed.map(({ row }) => row.position.toString()),
-        hashed.map(() => randomUUID()),
-        hashed.map(({ row }) => row.streamId),
-        hashed.map(({ row }) => row.revision),
-        hashed.map(({ row }) => row.type),
-        hashed.map(({ row }) => JSON.stringify(row.data)),
-        hashed.map(({ metadata }) => JSON.stringify(metadata)),
-        hashed.map(({ row }) => row.txId),
-        hashed.map(({ row }) => row.recordedAt),
+        JSON.stringify(
+          hashed.map(({ row, metadata }) => ({
+            position: row.position.toString(),
+            event_id: randomUUID(),
+            stream_id: row.streamId,
+            revision: row.revision,
+            type: row.type,
+            data: row.data,
+            metadata,
+            tx_id: row.txId,
+            recorded_at: row.recordedAt,
+          })),
+        ),
       ],
     );
     pending = [];

@@ -1,6 +1,7 @@
 import knex from 'knex';
 import { replayReadModels, verifyStoreChains } from '../../audit/index.ts';
 import { createPgClient, createSqlEventStore, migrateEventStoreSchema } from '../../event-store/index.ts';
+import { type Benchmark, numberParameter } from './benchmark.ts';
 import { seedReplayLog } from './replay-seed.ts';
 
 // `npm run bench -- replay`: how fast every read model is rebuilt from a log of realistic, hash-chained
@@ -83,4 +84,16 @@ export const runReplayBench = async (options: ReplayBenchOptions): Promise<Repla
     await db.destroy();
     await sql.close();
   }
+};
+
+export const replayBenchmark: Benchmark = {
+  name: 'replay',
+  description: `full replay of ${defaultReplayBenchEvents} hash-chained events into fresh read models (--events=N)`,
+  run: (options) =>
+    runReplayBench({
+      databaseUrl: options.databaseUrl,
+      events: numberParameter(options, 'events', defaultReplayBenchEvents),
+      timeZone: options.timeZone,
+      log: options.log,
+    }),
 };
