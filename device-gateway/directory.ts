@@ -16,6 +16,11 @@ import {
 export const defaultLagWaitMs = 2_000;
 /** After the subscription fails (the store is unreachable), wait this long before following it again. */
 const resubscribeDelayMs = 1_000;
+/**
+ * After each batch the directory rests this long unless a lookup is waiting for it: while the ledger is
+ * busy it then reads the log in fewer, larger batches instead of once per append.
+ */
+const followPauseMs = 100;
 
 export type DirectoryOptions = {
   store: Pick<EventStore, 'subscribeToAll' | 'headPosition'>;
@@ -44,6 +49,18 @@ export const createDirectory = (options: DirectoryOptions): Directory => {
   let subscription: Subscription | undefined;
   let stopped = false;
   let headCheck: Promise<Position> | undefined;
+  let wakeFollower: (() => void) | undefined;
+
+  const rest = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, followPauseMs);
+      function done() {
+        clearTimeout(timer);
+        wakeFollower = undefined;
+        resolve();
+      }
+      wakeFollower = done;
+    });
 
   const wakeWaiters = () => {
     const position = state.position();
@@ -57,6 +74,7 @@ export const createDirectory = (options: DirectoryOptions): Directory => {
     return new Promise((resolve) => {
       const waiter: Waiter = { target, resolve };
       waiters.push(waiter);
+      wakeFollower?.();
       if (Number.isFinite(timeoutMs)) {
         setTimeout(() => {
           waiters = waiters.filter((other) => other !== waiter);
@@ -74,6 +92,7 @@ export const createDirectory = (options: DirectoryOptions): Directory => {
         const changes = state.apply(batch);
         wakeWaiters();
         if (changes.devices.length > 0 || changes.lostCardsChanged) options.onChanges?.(changes);
+        if (waiters.length === 0 && !stopped) await rest();
       },
     });
     subscription = current;
@@ -118,6 +137,7 @@ export const createDirectory = (options: DirectoryOptions): Directory => {
     position: () => state.position(),
     stop: async () => {
       stopped = true;
+      wakeFollower?.();
       await subscription?.stop();
       for (const waiter of waiters) waiter.resolve();
       waiters = [];

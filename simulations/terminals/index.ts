@@ -7,6 +7,7 @@ export {
   startPrivateMosquitto,
 } from './private-mosquitto.ts';
 export { createRandom, type Random } from './random.ts';
+export { runTerminalsInWorker } from './run-in-worker.ts';
 export {
   type OfflinePeriod,
   type RunTerminalsOptions,
