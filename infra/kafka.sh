@@ -9,7 +9,8 @@ kafka_version=${KAFKA_VERSION:-4.1.1}
 broker_port=${KAFKA_PORT:-9092}
 controller_port=${KAFKA_CONTROLLER_PORT:-9093}
 state_dir=${KAFKA_STATE_DIR:-$root/.data/kafka}
-jars_dir="$state_dir/lib-$kafka_version"
+# The jars are shared by every broker of the checkout, private ones included.
+jars_dir="${KAFKA_JARS_DIR:-$root/.data/kafka}/lib-$kafka_version"
 log_dir="$state_dir/log-$broker_port"
 config_file="$state_dir/server-$broker_port.properties"
 pid_file="$state_dir/broker-$broker_port.pid"
