@@ -64,11 +64,13 @@ export const createHttpApp = async (options: HttpAppOptions): Promise<HttpApp> =
   const checkToken = createTokenChecker(options.auth);
   base.decorateRequest('identity', undefined);
   base.decorateRequest('authFailure', undefined);
-  base.addHook('onRequest', async (request) => {
+  base.addHook('onRequest', (request, _reply, done) => {
     const result = checkToken(request.headers.authorization);
-    if (result === undefined) return;
-    if ('identity' in result) request.identity = result.identity;
-    else request.authFailure = result.failure;
+    if (result !== undefined) {
+      if ('identity' in result) request.identity = result.identity;
+      else request.authFailure = result.failure;
+    }
+    done();
   });
 
   await installRateLimit(base, options.rateLimit ?? defaultRateLimit);

@@ -52,12 +52,27 @@ export const installHttpMetrics = (
     'outcome',
   ]);
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Label-bound children, one per method, route and status: an observation then skips label checks.
+  type Bound = { count: () => void; observe: (seconds: number) => void };
+  const bound = new Map<string, Bound>();
+  const boundFor = (method: string, route: string, status: number): Bound => {
+    const key = `${method} ${route} ${status}`;
+    let entry = bound.get(key);
+    if (!entry) {
+      const counter = requests.labels({ service, method, route, status: String(status) });
+      const histogram = latency.labels({ service, method, route });
+      entry = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      bound.set(key, entry);
+    }
+    return entry;
+  };
+
+  app.addHook('onResponse', (request, reply, done) => {
     // Unknown routes share one label, so probing random paths cannot grow the metric without bound.
-    const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { service, method: request.method, route };
-    requests.inc({ ...labels, status: String(reply.statusCode) });
-    latency.observe(labels, reply.elapsedTime / 1_000);
+    const entry = boundFor(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
+    entry.count();
+    entry.observe(reply.elapsedTime / 1_000);
+    done();
   });
 
   app.get(

@@ -17,15 +17,20 @@ const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
 export const installRequestContext = (app: FastifyInstance): void => {
   app.decorateRequest('correlationId', '');
   app.decorateRequest('traceparent', undefined);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
     const given = request.headers['x-correlation-id'];
     if (given !== undefined && (typeof given !== 'string' || !correlationIdPattern.test(given))) {
-      throw new LedgerRejection(
-        'validation_failed',
-        'X-Correlation-Id must be 1–128 characters of A-Z a-z 0-9 . _ : -',
-        { errors: [{ field: 'headers.x-correlation-id', message: 'invalid correlation id' }] },
+      done(
+        new LedgerRejection(
+          'validation_failed',
+          'X-Correlation-Id must be 1–128 characters of A-Z a-z 0-9 . _ : -',
+          {
+            errors: [{ field: 'headers.x-correlation-id', message: 'invalid correlation id' }],
+          },
+        ),
       );
+      return;
     }
     request.correlationId = given ?? request.id;
     reply.header('X-Correlation-Id', request.correlationId);
@@ -33,5 +38,6 @@ export const installRequestContext = (app: FastifyInstance): void => {
     // The trace context spec says to ignore a malformed traceparent, not to fail the request.
     request.traceparent =
       typeof traceparent === 'string' && traceparentPattern.test(traceparent) ? traceparent : undefined;
+    done();
   });
 };
