@@ -63,6 +63,7 @@ describe.skipIf(!servicesUp)('device gateway: offline terminals', () => {
       // Every charge arrives while the terminal is cut off; the warm-up lets the retained lost-card list arrive.
       warmUpMs: 300,
       offlinePeriods: [{ deviceId: 'pos-off', startMs: 0, durationMs: 1_500 }],
+      drainTimeoutMs: 30_000,
       seed: 9,
     });
 

@@ -63,6 +63,8 @@ export type Terminal = {
 };
 
 const reconnectPeriodMs = 250;
+/** How long `request` waits for the first answer before giving up. */
+const requestAnswerTimeoutMs = 10_000;
 const sessionExpirySeconds = 300;
 
 export const connectTerminal = async (options: TerminalOptions): Promise<Terminal> => {
@@ -180,7 +182,7 @@ export const connectTerminal = async (options: TerminalOptions): Promise<Termina
     request: async (request, copies = 1) => {
       const payload = sign(request);
       for (let copy = 0; copy < copies; copy += 1) send(request.seq as number, payload);
-      const response = await firstResponse(request.seq as number, 10_000);
+      const response = await firstResponse(request.seq as number, requestAnswerTimeoutMs);
       if (!response) throw new Error(`no response to ${deviceId} seq ${String(request.seq)}`);
       return response;
     },
