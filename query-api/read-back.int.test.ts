@@ -250,7 +250,7 @@ describe.skipIf(!postgresUp)('query-api reads back what command-api wrote', () =
     expect((await read('/v1/accounts/stu-1/transactions', student)).status).toBe(200);
   });
 
-  it('reports health with projection lag, and metrics of both apps in one registry', async () => {
+  it('reports health with projection lag, metrics of both apps in one registry, and its OpenAPI document', async () => {
     const health = await stack.queries.get('/health');
     expect(health.status).toBe(200);
     expect(health.body.checks).toMatchObject({
@@ -261,6 +261,19 @@ describe.skipIf(!postgresUp)('query-api reads back what command-api wrote', () =
     const metrics = await stack.queries.get('/metrics');
     expect(metrics.body).toContain('service="query-api"');
     expect(metrics.body).toContain('service="command-api"');
+    const docs = await stack.queries.get('/docs/json');
+    expect(Object.keys(docs.body.paths).sort()).toEqual(
+      expect.arrayContaining([
+        '/v1/accounts/{id}',
+        '/v1/accounts/{id}/transactions',
+        '/v1/accounts/{id}/balance',
+        '/v1/merchants/{id}/sales',
+        '/v1/reports/daily',
+        '/v1/devices/{id}',
+        '/health',
+      ]),
+    );
+    expect(docs.body.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
   it('never shows the full card number in a response or a log line', async () => {

@@ -48,6 +48,8 @@ export type RateFigures = {
   errors: number;
   /** Group commit: commands per event-store append during the phase. */
   commandsPerAppend?: number;
+  /** Main event loop busy time per completed request: the server's CPU cost, whatever the wall rate. */
+  mainThreadBusyMsPerRequest?: number;
 };
 
 export type HttpBenchRound = {
@@ -218,10 +220,13 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
   const measured = async (phase: () => Promise<RateFigures>): Promise<RateFigures> => {
     appends.count = 0;
     appends.commands = 0;
+    const loopBefore = performance.eventLoopUtilization();
     const figures = await phase();
+    const loop = performance.eventLoopUtilization(loopBefore);
     return {
       ...figures,
       commandsPerAppend: appends.count === 0 ? 0 : rounded(appends.commands / appends.count, 1),
+      mainThreadBusyMsPerRequest: figures.completed === 0 ? 0 : rounded(loop.active / figures.completed, 3),
     };
   };
   const app = await buildCommandApi({
@@ -258,7 +263,7 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
         driveHandler(handler, { ...shape, seconds: durationSeconds, runId: `h${round}` }),
       );
       log(
-        `  ${direct.requestsPerSecond} commands/s, p50 ${direct.p50Ms} ms, p99 ${direct.p99Ms} ms, ${direct.commandsPerAppend} commands/append`,
+        `  ${direct.requestsPerSecond} commands/s, p50 ${direct.p50Ms} ms, p99 ${direct.p99Ms} ms, ${direct.commandsPerAppend} commands/append, ${direct.mainThreadBusyMsPerRequest} ms busy/command`,
       );
       log(
         `round ${round}/${roundCount}: HTTP, autocannon with ${connections} connections, ${durationSeconds} s…`,
@@ -267,7 +272,7 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
         driveHttp(url, { ...shape, seconds: durationSeconds, runId: `x${round}`, token }),
       )) as HttpBenchRound['http'];
       log(
-        `  ${http.requestsPerSecond} requests/s, p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, ${http.errors} errors, ${http.commandsPerAppend} commands/append`,
+        `  ${http.requestsPerSecond} requests/s, p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, ${http.errors} errors, ${http.commandsPerAppend} commands/append, ${http.mainThreadBusyMsPerRequest} ms busy/request`,
       );
       const ratio = direct.requestsPerSecond === 0 ? 0 : http.requestsPerSecond / direct.requestsPerSecond;
       rounds.push({ handler: direct, http, httpToHandlerRatio: rounded(ratio, 3) });
