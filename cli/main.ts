@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDevTokenCommand, registerMigrateCommand } from './admin-commands.ts';
+import { registerSimulateCommand } from './simulate-command.ts';
 import { registerStartCommand } from './start-command.ts';
 
 // The `ledger` command. Each verb lives in its own module and loads what it needs when it runs, so
@@ -17,5 +18,6 @@ const program = new Command('ledger')
 registerStartCommand(program);
 registerMigrateCommand(program);
 registerDevTokenCommand(program);
+registerSimulateCommand(program);
 
 await program.parseAsync(process.argv);

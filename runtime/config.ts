@@ -13,6 +13,19 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   KAFKA_BROKERS: z.string().min(1).optional(),
   MQTT_URL: z.string().min(1).optional(),
+  /** A Postgres schema for the event store and read models (default: the connection's search_path). */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .optional(),
+  MQTT_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_/-]{1,100}$/)
+    .default('campus/v1'),
+  PROJECTION_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/)
+    .default('campus-ledger-projections'),
   LEDGER_TZ: z.string().default(defaultLedgerTimeZone),
   LEDGER_TOPIC: z
     .string()
@@ -34,6 +47,9 @@ export type LedgerConfig = {
   esdbUrl: string | undefined;
   /** Read models (and the Postgres event store) live here; undefined means embedded PGlite. */
   databaseUrl: string | undefined;
+  databaseSchema: string | undefined;
+  mqttTopicPrefix: string;
+  projectionGroup: string;
   kafkaBrokers: string[] | undefined;
   mqttUrl: string | undefined;
   timeZone: string;
@@ -77,6 +93,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): LedgerConfig =
     eventStore,
     esdbUrl: values.ESDB_URL,
     databaseUrl: values.DATABASE_URL,
+    databaseSchema: values.DATABASE_SCHEMA,
+    mqttTopicPrefix: values.MQTT_TOPIC_PREFIX,
+    projectionGroup: values.PROJECTION_GROUP,
     kafkaBrokers: values.KAFKA_BROKERS?.split(',').map((broker) => broker.trim()),
     mqttUrl: values.MQTT_URL,
     timeZone: ensureTimeZone(values.LEDGER_TZ),

@@ -15,8 +15,12 @@ import type { LedgerConfig } from './config.ts';
 export const openEventStore = async (config: LedgerConfig): Promise<EventStore> => {
   switch (config.eventStore) {
     case 'postgres': {
-      const sql = createPgClient({ connectionString: config.databaseUrl as string });
-      await migrateEventStoreSchema(sql);
+      const schema = config.databaseSchema;
+      const sql = createPgClient({
+        connectionString: config.databaseUrl as string,
+        ...(schema ? { schema } : {}),
+      });
+      await migrateEventStoreSchema(sql, schema);
       return createSqlEventStore(sql);
     }
     case 'pglite': {

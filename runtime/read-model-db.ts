@@ -13,7 +13,12 @@ const readModelPoolMax = 10;
  */
 export const openReadModelDb = (config: LedgerConfig): Knex => {
   if (config.databaseUrl) {
-    return knex({ client: 'pg', connection: config.databaseUrl, pool: { min: 0, max: readModelPoolMax } });
+    return knex({
+      client: 'pg',
+      connection: config.databaseUrl,
+      pool: { min: 0, max: readModelPoolMax },
+      ...(config.databaseSchema ? { searchPath: [config.databaseSchema] } : {}),
+    });
   }
   const directory = path.resolve(config.dataDir, 'pglite-read-models');
   mkdirSync(directory, { recursive: true });

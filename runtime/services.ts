@@ -19,7 +19,9 @@ export type RunningService = { name: string; detail: string; stop: () => Promise
 /** MQTT 5 on a real broker (shared subscriptions, user properties); 3.1.1 on the embedded aedes. */
 export const mqttProtocolVersionFor = (config: LedgerRuntime['config']): 4 | 5 => (config.mqttUrl ? 5 : 4);
 
-export const migrateReadSide = async (runtime: Pick<LedgerRuntime, 'db'>): Promise<void> => {
+export const migrateReadSide = async (runtime: Pick<LedgerRuntime, 'db' | 'config'>): Promise<void> => {
+  const schema = runtime.config.databaseSchema;
+  if (schema && runtime.config.databaseUrl) await runtime.db.raw('CREATE SCHEMA IF NOT EXISTS ??', [schema]);
   await migrateReadModels(runtime.db);
   await migrateDeviceStatus(runtime.db);
 };
@@ -117,6 +119,7 @@ export const startServices = async (
         timeZone: config.timeZone,
         logger: logger.child({ service: 'device-gateway' }),
         registry,
+        topicPrefix: config.mqttTopicPrefix,
         mqttProtocolVersion: mqttProtocolVersionFor(config),
       });
       running.push({ name: 'device-gateway', detail: `MQTT ${mqttUrl}`, stop: gateway.stop });
