@@ -1,6 +1,7 @@
 import type { Benchmark } from './benchmark.ts';
 import { coreBenchmark } from './core.ts';
+import { gatewayBenchmark } from './gateway.ts';
 import { replayBenchmark } from './replay.ts';
 
 // Every benchmark `npm run bench` knows, in the order a full run takes them. Add yours with one line.
-export const benchmarks: Benchmark[] = [coreBenchmark, replayBenchmark];
+export const benchmarks: Benchmark[] = [coreBenchmark, replayBenchmark, gatewayBenchmark];
