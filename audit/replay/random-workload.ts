@@ -205,5 +205,17 @@ export const runRandomWorkload = async (
       if (charges.length > 0) await run(pick(charges));
     }
   }
+  // A fixed ending, so the rarer lifecycle events occur whatever the dice said.
+  const [first, second] = accountIds as [string, string];
+  await run({ type: 'FreezeAccount', accountId: first, reason: 'audit' });
+  await run({ type: 'UnfreezeAccount', accountId: first });
+  await run({ type: 'UnfreezeAccount', accountId: second });
+  await run(
+    { type: 'TopUp', accountId: second, txId: nextTx('top'), amount: '500.00', channel: 'cash' },
+    () => money('500.00'),
+  );
+  await run({ type: 'CloseAccount', accountId: second, txId: nextTx('close'), payoutChannel: 'bank' }, (id) =>
+    (balances.get(id) ?? zeroMoney).negated(),
+  );
   return { snapshots, accepted, refused, accountIds };
 };
