@@ -18,6 +18,12 @@ export const installRateLimit = async (app: FastifyInstance, options: RateLimitO
     max: options.maxRequests,
     timeWindow: options.timeWindowMs,
     cache: rateLimitedClientsCacheSize,
+    // The limit headers go only on a refusal (with Retry-After), not on every accepted response.
+    addHeadersOnExceeding: {
+      'x-ratelimit-limit': false,
+      'x-ratelimit-remaining': false,
+      'x-ratelimit-reset': false,
+    },
     keyGenerator: (request) =>
       request.identity ? `token:${request.identity.role}:${request.identity.subject}` : `ip:${request.ip}`,
     allowList: (request) => !request.url.startsWith('/v1/'),

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { LedgerRejection } from '../ledger-core/index.ts';
 
 // What a request brings to the commands it causes: a correlation id (the client's, or a new one) and
-// a W3C traceparent. Both are echoed so a client can find its request in logs and traces.
+// a W3C traceparent. The request id is always returned, a client's correlation id echoed, so a client
+// can find its request in logs and traces.
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,7 +34,7 @@ export const installRequestContext = (app: FastifyInstance): void => {
       return;
     }
     request.correlationId = given ?? request.id;
-    reply.header('X-Correlation-Id', request.correlationId);
+    if (given !== undefined) reply.header('X-Correlation-Id', given);
     const traceparent = request.headers.traceparent;
     // The trace context spec says to ignore a malformed traceparent, not to fail the request.
     request.traceparent =
