@@ -134,6 +134,25 @@ describe.skipIf(!servicesUp)('device gateway: two gateways in one shared-subscri
       expect(other).toBeGreaterThan(0);
       expect(first + other).toBe(report.sends);
       await expectLedgerMatches(fixture, report.acceptedByCard, report.byStatus.accepted);
+      // Each gateway saw only part of every terminal's seqs; merged in device_status they leave no gap.
+      const expected = deviceIds.map((deviceId) => {
+        const last = (report.nextSeqs[deviceId] ?? 1) - 1;
+        return {
+          device_id: deviceId,
+          last_seq: String(last),
+          highest_contiguous_seq: String(last),
+          gaps: [],
+        };
+      });
+      await expect
+        .poll(() =>
+          fixture
+            .db('device_status')
+            .whereIn('device_id', deviceIds)
+            .orderBy('device_id')
+            .select('device_id', 'last_seq', 'highest_contiguous_seq', 'gaps'),
+        )
+        .toEqual(expected);
     } finally {
       await second.stop();
       await secondHandler.close();
