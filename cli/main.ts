@@ -1,5 +1,11 @@
 import { Command } from 'commander';
 import { registerDevTokenCommand, registerMigrateCommand } from './admin-commands.ts';
+import { registerBenchCommand } from './bench-command.ts';
+import { registerReconcileCommand } from './commands/reconcile.ts';
+import { registerReplayCommand } from './commands/replay.ts';
+import { registerSettleCommand } from './commands/settle.ts';
+import { registerVerifyChainCommand } from './commands/verify-chain.ts';
+import { loadRuntimeDeps } from './runtime-deps.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
 import { registerStartCommand } from './start-command.ts';
 
@@ -18,6 +24,11 @@ const program = new Command('ledger')
 registerStartCommand(program);
 registerMigrateCommand(program);
 registerDevTokenCommand(program);
+registerReplayCommand(program, loadRuntimeDeps);
+registerVerifyChainCommand(program, loadRuntimeDeps);
+registerReconcileCommand(program, loadRuntimeDeps);
+registerSettleCommand(program, loadRuntimeDeps);
 registerSimulateCommand(program);
+registerBenchCommand(program);
 
 await program.parseAsync(process.argv);
