@@ -7,6 +7,9 @@ import type { Terminal } from './terminal.ts';
 // unanswered (and `uploadWindow` offline uploads), sends a request again when its answer is overdue, and
 // while cut off queues charges as offline sales to upload on reconnect. Every answer is checked.
 
+/** Overdue answers are looked for this often, not on every tick: the scan covers every outstanding request. */
+const resendCheckIntervalMs = 50;
+
 export type FleetItem = SimulatedCharge & { payload: string; copies: number };
 
 export type FleetTerminal = {
@@ -47,7 +50,11 @@ export const createFleet = (terminals: Terminal[], options: FleetOptions) => {
   const latencies: number[] = [];
   const checker = createResponseChecker();
   const counts = { sends: 0, duplicates: 0, resends: 0, offlineQueued: 0, offlineRefused: 0 };
-  const times = { lastAnswerAt: performance.now(), lastFinalAnswerAt: performance.now() };
+  const times = {
+    lastAnswerAt: performance.now(),
+    lastFinalAnswerAt: performance.now(),
+    lastResendCheckAt: performance.now(),
+  };
   const keyOf = (deviceId: string, seq: number) => `${deviceId}/${seq}`;
 
   const transmit = (member: FleetTerminal, item: FleetItem, copies: number) => {
@@ -154,7 +161,10 @@ export const createFleet = (terminals: Terminal[], options: FleetOptions) => {
     /** Whether a terminal in 'max' mode has room for another charge right now. */
     hasRoom: (member: FleetTerminal) =>
       !member.offline && member.queue.length === 0 && member.outstanding.size < options.window,
+    /** Sends overdue requests again; looks at most every `resendCheckIntervalMs`. */
     resendOverdue: (now: number) => {
+      if (now - times.lastResendCheckAt < resendCheckIntervalMs) return;
+      times.lastResendCheckAt = now;
       for (const member of members) {
         if (member.offline || !member.terminal.isConnected()) continue;
         for (const item of member.outstanding.values()) {
