@@ -7,7 +7,7 @@ import { type GatewayFixture, startGatewayFixture } from './testing/gateway-fixt
 
 const servicesUp = (await serviceAvailable('postgres')) && (await serviceAvailable('mqtt'));
 const cardNoOf = (index: number) => `62200000${String(index).padStart(4, '0')}`;
-const cardCount = 5;
+const cardCount = 20;
 const lostCard = cardNoOf(cardCount);
 
 const statusOf = async (fixture: GatewayFixture, deviceId: string) => {
