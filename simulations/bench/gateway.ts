@@ -35,9 +35,26 @@ type PhaseResult = {
   errors: { missingResponses: number; problems: number; byCode: Record<string, number> };
   resends: number;
   latencyMs: TerminalRunReport['latencyMs'];
+  mainThreadBusyMsPerCharge: number;
 };
 
-const phaseOf = (offered: number | 'max', report: TerminalRunReport): PhaseResult => ({
+/**
+ * Busy time of this process's main thread (gateway, handler, Postgres client) per charge: a figure that
+ * other load on the machine changes far less than rates and latencies do.
+ */
+const mainThreadMeter = () => {
+  const start = performance.eventLoopUtilization();
+  return (charges: number) => {
+    const used = performance.eventLoopUtilization(start);
+    return Math.round(((used.active / Math.max(1, charges)) * 1_000) / 10) / 100;
+  };
+};
+
+const phaseOf = (
+  offered: number | 'max',
+  report: TerminalRunReport,
+  busyMsPerCharge: number,
+): PhaseResult => ({
   offeredPerSecond: offered,
   chargesPerSecond: report.answeredPerSecond,
   requests: report.requests,
@@ -50,6 +67,7 @@ const phaseOf = (offered: number | 'max', report: TerminalRunReport): PhaseResul
   },
   resends: report.resends,
   latencyMs: report.latencyMs,
+  mainThreadBusyMsPerCharge: busyMsPerCharge,
 });
 
 const brokerFor = async (choice: string) => {
@@ -94,17 +112,20 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
   const random = createRandom(20_260_301);
   try {
     options.log(`command handler alone, ${handlerConcurrency} concurrent callers, ${seconds} s`);
+    const handlerMeter = mainThreadMeter();
     const handler = await measureHandlerRate(ledger, {
       seconds,
       concurrency: handlerConcurrency,
       random: random.fraction,
     });
+    const handlerBusyMsPerCharge = handlerMeter(handler.operations);
     options.log(`handler: ${handler.operationsPerSecond} charges/s`);
 
     let nextSeqs: Record<string, number> = {};
     const phases: PhaseResult[] = [];
     for (const offered of [500, 2_000, 'max'] as const) {
       options.log(`gateway at ${offered}${offered === 'max' ? '' : '/s'} for ${seconds} s`);
+      const meter = mainThreadMeter();
       const report = await runTerminalsInWorker({
         mqttUrl: broker.url,
         topicPrefix,
@@ -121,7 +142,7 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
         firstSeqs: nextSeqs,
       });
       nextSeqs = report.nextSeqs;
-      const phase = phaseOf(offered, report);
+      const phase = phaseOf(offered, report, meter(report.requests));
       phases.push(phase);
       options.log(
         `→ ${phase.chargesPerSecond} charges/s, p50 ${phase.latencyMs.p50} ms, p99 ${phase.latencyMs.p99} ms`,
@@ -139,6 +160,7 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
         concurrency: handler.concurrency,
         latencyMs: handler.latencyMs,
         failures: handler.failureCodes,
+        mainThreadBusyMsPerCharge: handlerBusyMsPerCharge,
       },
       phases,
       gateway: { stats: gateway.stats() },
