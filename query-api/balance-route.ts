@@ -11,7 +11,7 @@ import { findAccount } from './account-routes.ts';
 import type { QueryRouteDeps } from './query-deps.ts';
 import { lagging, requirePosition } from './read-your-writes.ts';
 import { moneyText } from './rows.ts';
-import { balanceQuerySchema, pointInTimeBalanceSchema } from './schemas.ts';
+import { balanceQuerySchema, pointInTimeBalanceSchema, readYourWritesHeadersSchema } from './schemas.ts';
 
 // A balance at a point in the past is summed from the journal's postings on the card's ledger account,
 // never derived from the current balance. The read models must have applied everything up to that
@@ -57,6 +57,7 @@ export const registerBalanceRoute = (app: ZodFastify, deps: QueryRouteDeps): voi
         summary: 'The balance at a past instant (?asOf=) or position (?position=), from the journal',
         tags: ['accounts'],
         security: [{ bearerAuth: [] }],
+        headers: readYourWritesHeadersSchema,
         params: accountIdParamsSchema,
         querystring: balanceQuerySchema,
         response: { 200: pointInTimeBalanceSchema, ...problemResponses },

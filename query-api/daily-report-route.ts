@@ -4,7 +4,7 @@ import { businessDayOf, formatMoney, money, sumMoney } from '../ledger-core/inde
 import { queryAccess } from './access.ts';
 import type { QueryRouteDeps } from './query-deps.ts';
 import { moneyText } from './rows.ts';
-import { dailyReportQuerySchema, dailyReportSchema } from './schemas.ts';
+import { dailyReportQuerySchema, dailyReportSchema, readYourWritesHeadersSchema } from './schemas.ts';
 
 // The daily report of a business day: totals by channel, merchant, payee and payout from daily_totals,
 // and the trial balance of the journal for the day and up to it. Card accounts are summed into one
@@ -43,6 +43,7 @@ export const registerDailyReportRoute = (
         summary: 'Totals of a business day and its trial balance',
         tags: ['reports'],
         security: [{ bearerAuth: [] }],
+        headers: readYourWritesHeadersSchema,
         querystring: dailyReportQuerySchema,
         response: { 200: dailyReportSchema, ...problemResponses },
       },

@@ -4,7 +4,7 @@ import { LedgerRejection } from '../ledger-core/index.ts';
 import { queryAccess } from './access.ts';
 import type { QueryRouteDeps } from './query-deps.ts';
 import { instantText } from './rows.ts';
-import { deviceIdParamsSchema, deviceSchema, noQuerySchema } from './schemas.ts';
+import { deviceIdParamsSchema, deviceSchema, noQuerySchema, readYourWritesHeadersSchema } from './schemas.ts';
 
 // A terminal: its registration (devices read model) and what the device gateway last saw of it
 // (device_status, written by the gateway). A deployment without a gateway has no device_status table;
@@ -54,6 +54,7 @@ export const registerDeviceRoute = (app: ZodFastify, { db, readYourWrites }: Que
         summary: 'A terminal: registration, presence, last seen, last seq and gaps',
         tags: ['devices'],
         security: [{ bearerAuth: [] }],
+        headers: readYourWritesHeadersSchema,
         params: deviceIdParamsSchema,
         querystring: noQuerySchema,
         response: { 200: deviceSchema, ...problemResponses },

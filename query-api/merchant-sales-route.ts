@@ -11,7 +11,12 @@ import {
 import { queryAccess } from './access.ts';
 import type { QueryRouteDeps } from './query-deps.ts';
 import { instantText } from './rows.ts';
-import { merchantIdParamsSchema, salesQuerySchema, salesSchema } from './schemas.ts';
+import {
+  merchantIdParamsSchema,
+  readYourWritesHeadersSchema,
+  salesQuerySchema,
+  salesSchema,
+} from './schemas.ts';
 
 // A merchant's sales from the hourly merchant_sales read model, by hour or by business day. A day
 // bucket sums the hours that start in that day in the ledger time zone (exact for whole-hour offsets
@@ -56,6 +61,7 @@ export const registerMerchantSalesRoute = (
         summary: 'A merchant’s charges and refunds by hour or business day',
         tags: ['merchants'],
         security: [{ bearerAuth: [] }],
+        headers: readYourWritesHeadersSchema,
         params: merchantIdParamsSchema,
         querystring: salesQuerySchema,
         response: { 200: salesSchema, ...problemResponses },

@@ -1,6 +1,5 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { validationRejection } from '../http-kit/index.ts';
-import { LedgerRejection, type Position } from '../ledger-core/index.ts';
+import { LedgerRejection, type Position, parsePosition } from '../ledger-core/index.ts';
 
 // Read-your-writes: a client that wrote at position P sends `X-Min-Position: P`, and the query waits
 // (bounded) until the read models have applied P. A wait that runs out is a 503 with Retry-After (set
@@ -12,17 +11,10 @@ export type WaitForPosition = (
   timeoutMs: number,
 ) => Promise<{ reached: boolean; position: Position }>;
 
-const positionHeaderPattern = /^[0-9]{1,19}$/;
-
+/** The X-Min-Position of a request, already checked by the route's headers schema. */
 export const minPositionOf = (request: FastifyRequest): Position | undefined => {
   const header = request.headers['x-min-position'];
-  if (header === undefined) return undefined;
-  if (typeof header !== 'string' || !positionHeaderPattern.test(header)) {
-    throw validationRejection('X-Min-Position must be a global position (a decimal integer)', [
-      { field: 'headers.x-min-position', message: 'expected 1–19 digits' },
-    ]);
-  }
-  return BigInt(header);
+  return typeof header === 'string' ? parsePosition(header) : undefined;
 };
 
 export const lagging = (wanted: Position, reached: Position, waitedMs: number): LedgerRejection =>

@@ -34,6 +34,13 @@ export const positionQuerySchema = z.string().regex(/^[0-9]{1,19}$/, 'expected a
 
 export const noQuerySchema = z.strictObject({});
 
+/** Headers are open (clients send many); the one the query API reads is checked. */
+export const readYourWritesHeadersSchema = z.looseObject({
+  'x-min-position': positionQuerySchema
+    .optional()
+    .describe('Read-your-writes: wait (bounded) until the read models have applied this position'),
+});
+
 export const merchantIdParamsSchema = z.strictObject({ id: entityIdSchema });
 export const deviceIdParamsSchema = z.strictObject({ id: entityIdSchema });
 
