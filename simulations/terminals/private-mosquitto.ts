@@ -78,7 +78,15 @@ export const startPrivateMosquitto = async (
     if (await canConnect('127.0.0.1', port, 200)) throw new Error(`port ${port} is already in use`);
     const child = spawn('mosquitto', ['-c', configPath], { stdio: 'ignore' });
     broker = child;
-    exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    // A run that dies (an uncaught error, a closed stdout) must not leave its broker behind.
+    const killOnExit = () => child.kill('SIGTERM');
+    process.once('exit', killOnExit);
+    exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        process.off('exit', killOnExit);
+        resolve();
+      }),
+    );
     await waitUntil(() => canConnect('127.0.0.1', port, 200), startTimeoutMs, `mosquitto on ${port}`);
   };
 
