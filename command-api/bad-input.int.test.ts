@@ -137,6 +137,16 @@ const badTransport = (route: CommandRouteCase): BadCase[] => {
   ];
 };
 
+const badQueryString = (route: CommandRouteCase): BadCase[] => [
+  {
+    label: 'an unknown query parameter',
+    path: `${route.path('acc-1')}?isAdmin=true`,
+    request: { token: admin, body: route.valid },
+    status: 400,
+    code: 'validation_failed',
+  },
+];
+
 const badPaths = (route: CommandRouteCase): BadCase[] =>
   route.path('x') === route.path('y')
     ? []
@@ -168,7 +178,12 @@ describe.skipIf(!postgresUp)('command-api refuses bad input and writes nothing',
 
   for (const route of commandRouteCases('bad-1')) {
     it(`${route.name}: every malformed body, content type, size and path is a 4xx problem with a code`, async () => {
-      const cases = [...badBodies(route), ...badTransport(route), ...badPaths(route)];
+      const cases = [
+        ...badBodies(route),
+        ...badTransport(route),
+        ...badQueryString(route),
+        ...badPaths(route),
+      ];
       for (const bad of cases) {
         const response = await stack.commands.request(
           route.method,
@@ -202,6 +217,24 @@ describe.skipIf(!postgresUp)('command-api refuses bad input and writes nothing',
       expect(response.status, `${method} ${path}`).toBe(404);
       expect(response.body).toMatchObject({ code: 'not_found', status: 404 });
     }
+  });
+
+  it('never echoes a card number from the URL into a response or a log line', async () => {
+    const cardNo = '6222029876543210';
+    for (const path of [
+      `/v1/accounts/${cardNo}/charges`,
+      `/v1/cards/${cardNo}`,
+      `/v1/accounts/acc-1/charges?card=${cardNo}`,
+    ]) {
+      const response = await stack.commands.post(
+        path,
+        { txId: 'leak-1', amount: '1.00', merchantId: 'm-1' },
+        { token: admin },
+      );
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(JSON.stringify(response.body), path).not.toContain(cardNo);
+    }
+    expect(stack.logs.lines.join('')).not.toContain(cardNo);
   });
 
   it('refuses a malformed X-Correlation-Id', async () => {

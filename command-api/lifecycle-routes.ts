@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   accountIdParamsSchema,
   authorize,
+  noQuerySchema,
   problemResponses,
   type RouteAccess,
   type ZodFastify,
@@ -32,6 +33,7 @@ export const registerLifecycleRoutes = (app: ZodFastify, { run, clock }: Lifecyc
         summary: 'Open an account',
         tags: ['accounts'],
         security: [{ bearerAuth: [] }],
+        querystring: noQuerySchema,
         body: openAccountBodySchema,
         response: { 201: accountResponseSchema, ...problemResponses },
       },
@@ -62,6 +64,7 @@ export const registerLifecycleRoutes = (app: ZodFastify, { run, clock }: Lifecyc
         summary,
         tags: ['accounts'],
         security: [{ bearerAuth: [] }],
+        querystring: noQuerySchema,
         params: accountIdParamsSchema,
         body,
         response: { 200: accountResponseSchema, ...problemResponses },

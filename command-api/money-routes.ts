@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   accountIdParamsSchema,
   authorize,
+  noQuerySchema,
   problemResponses,
   type RouteAccess,
   validationRejection,
@@ -53,6 +54,7 @@ export const registerMoneyRoutes = (app: ZodFastify, { run, clock }: MoneyRouteD
           summary,
           tags: ['money'],
           security: [{ bearerAuth: [] }],
+          querystring: noQuerySchema,
           params: accountIdParamsSchema,
           body,
           response: { 200: moneyMoveResponseSchema, ...problemResponses },

@@ -1,4 +1,4 @@
-import { authorize, problemResponses, type ZodFastify } from '../http-kit/index.ts';
+import { authorize, noQuerySchema, problemResponses, type ZodFastify } from '../http-kit/index.ts';
 import {
   type DeviceState,
   deriveDeviceSecret,
@@ -30,6 +30,7 @@ export const registerRegistryRoutes = (
         summary: 'Register a merchant',
         tags: ['merchants'],
         security: [{ bearerAuth: [] }],
+        querystring: noQuerySchema,
         body: registerMerchantBodySchema,
         response: { 201: merchantResponseSchema, ...problemResponses },
       },
@@ -58,6 +59,7 @@ export const registerRegistryRoutes = (
         summary: 'Register a terminal; the response carries its secret, once',
         tags: ['devices'],
         security: [{ bearerAuth: [] }],
+        querystring: noQuerySchema,
         body: registerDeviceBodySchema,
         response: { 201: deviceResponseSchema, ...problemResponses },
       },

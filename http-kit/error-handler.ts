@@ -73,7 +73,7 @@ export const installProblemHandling = (app: FastifyInstance): void => {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, {
       code: 'not_found',
-      detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+      detail: maskCardNumbersInText(`no route ${request.method} ${request.url.split('?')[0]}`),
     }),
   );
 };

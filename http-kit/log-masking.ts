@@ -25,11 +25,28 @@ const maskedError = (error: unknown): unknown => {
   };
 };
 
+type LoggedRequest = {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+};
+
+/** Fastify's request summary, with the URL masked: a client may put a card number in a path or query. */
+const maskedRequest = (request: LoggedRequest) => ({
+  method: request.method,
+  url: maskCardNumbersInText(request.url ?? ''),
+  host: request.host,
+  remoteAddress: request.ip,
+  remotePort: request.socket?.remotePort,
+});
+
 export const maskingChildLogger = (logger: Logger, bindings: Record<string, unknown>): Logger =>
   logger.child(bindings, {
     redact: {
       paths: redactPaths,
       censor: (value) => (typeof value === 'string' ? maskCardNo(value) : value),
     },
-    serializers: { err: maskedError },
+    serializers: { err: maskedError, req: maskedRequest },
   });

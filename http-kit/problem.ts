@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LedgerRejection, type RejectionCode, rejectionCatalog } from '../ledger-core/index.ts';
+import { maskCardNumbersInText } from './log-masking.ts';
 
 // RFC 9457 problem details. Every error of both APIs leaves as one of these, with a stable `code` from
 // the ledger's rejection catalogue, so clients branch on `code` and never on `title` or `detail`.
@@ -40,7 +41,7 @@ export const problemOf = (
   status: rejectionCatalog[code].status,
   detail,
   code,
-  instance: request.url.split('?')[0] ?? request.url,
+  instance: maskCardNumbersInText(request.url.split('?')[0] ?? request.url),
   requestId: request.id,
   ...(errors && errors.length > 0 ? { errors } : {}),
 });

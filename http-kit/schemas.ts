@@ -19,3 +19,6 @@ export const moneySchema = signedMoneySchema.describe(
 );
 
 export const accountIdParamsSchema = z.strictObject({ id: entityIdSchema });
+
+/** A route that takes no query parameters says so: an unknown parameter is a 400 like an unknown field. */
+export const noQuerySchema = z.strictObject({});

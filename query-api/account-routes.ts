@@ -1,6 +1,12 @@
 import type { Knex } from 'knex';
 import type { z } from 'zod';
-import { accountIdParamsSchema, authorize, problemResponses, type ZodFastify } from '../http-kit/index.ts';
+import {
+  accountIdParamsSchema,
+  authorize,
+  noQuerySchema,
+  problemResponses,
+  type ZodFastify,
+} from '../http-kit/index.ts';
 import { businessDayOf, LedgerRejection, positionToString } from '../ledger-core/index.ts';
 import { queryAccess } from './access.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -9,7 +15,6 @@ import { instantText, moneyText, optional } from './rows.ts';
 import {
   accountSchema,
   defaultTransactionsPageSize,
-  noQuerySchema,
   readYourWritesHeadersSchema,
   type transactionSchema,
   transactionsPageSchema,

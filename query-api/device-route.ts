@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
-import { authorize, problemResponses, type ZodFastify } from '../http-kit/index.ts';
+import { authorize, noQuerySchema, problemResponses, type ZodFastify } from '../http-kit/index.ts';
 import { LedgerRejection } from '../ledger-core/index.ts';
 import { queryAccess } from './access.ts';
 import type { QueryRouteDeps } from './query-deps.ts';
 import { instantText } from './rows.ts';
-import { deviceIdParamsSchema, deviceSchema, noQuerySchema, readYourWritesHeadersSchema } from './schemas.ts';
+import { deviceIdParamsSchema, deviceSchema, readYourWritesHeadersSchema } from './schemas.ts';
 
 // A terminal: its registration (devices read model) and what the device gateway last saw of it
 // (device_status, written by the gateway). A deployment without a gateway has no device_status table;

@@ -32,8 +32,6 @@ export const businessDateSchema = z
 
 export const positionQuerySchema = z.string().regex(/^[0-9]{1,19}$/, 'expected a global position');
 
-export const noQuerySchema = z.strictObject({});
-
 /** Headers are open (clients send many); the one the query API reads is checked. */
 export const readYourWritesHeadersSchema = z.looseObject({
   'x-min-position': positionQuerySchema
