@@ -6,7 +6,11 @@ import { decodeRecordedEvent, type ProjectableEvent } from './envelope.ts';
 import { migrateReadModels } from './migrations/migrate.ts';
 import { quoteIdentifier } from './schema-name.ts';
 
-export const defaultRebuildBatchSize = 5_000;
+/**
+ * Events per rebuild transaction. Large, because an account touched by a batch is written once per
+ * batch however many of its events the batch holds.
+ */
+export const defaultRebuildBatchSize = 20_000;
 
 export type RebuildProgress = { position: Position; targetPosition: Position; events: number };
 
@@ -37,19 +41,44 @@ export type RebuildResult = {
   eventsPerSecond: number;
 };
 
+type DecodedBatch = { last: RecordedEvent | undefined; count: number; valid: ProjectableEvent[] };
+
+const decodeBatch = (
+  batch: RecordedEvent[],
+  logger: Logger | undefined,
+): DecodedBatch & { invalid: number } => {
+  const valid: ProjectableEvent[] = [];
+  let invalid = 0;
+  for (const recorded of batch) {
+    const decoded = decodeRecordedEvent(recorded);
+    if (decoded.ok) valid.push(decoded.event);
+    else {
+      invalid += 1;
+      logger?.warn(
+        { position: recorded.position.toString(), reason: decoded.reason },
+        'rebuild skipped an invalid event',
+      );
+    }
+  }
+  return { last: batch[batch.length - 1], count: batch.length, valid, invalid };
+};
+
 const fillSchema = async (
   options: RebuildOptions,
   quotedSchema: string,
   startedAt: number,
 ): Promise<RebuildResult> => {
-  const { store, db, schema, timeZone } = options;
+  const { store, db, schema, timeZone, logger } = options;
   const batchSize = options.batchSize ?? defaultRebuildBatchSize;
   await migrateReadModels(db, { schema });
   const targetPosition = options.toPosition ?? (await store.headPosition());
 
-  const read = (fromPosition: Position) => {
-    const reading = store.readAll({ fromPosition, maxCount: batchSize, toPosition: targetPosition });
-    // Read ahead: if applying fails first, this read's own failure must not go unhandled.
+  // The next batch is read and decoded while the database writes the current one.
+  const readAhead = (fromPosition: Position) => {
+    const reading = store
+      .readAll({ fromPosition, maxCount: batchSize, toPosition: targetPosition })
+      .then((batch) => decodeBatch(batch, logger));
+    // If applying fails first, this read's own failure must not go unhandled.
     reading.catch(() => undefined);
     return reading;
   };
@@ -57,35 +86,30 @@ const fillSchema = async (
   let applied = 0;
   let invalidEvents = 0;
   let position: Position = 0n;
-  let next: Promise<RecordedEvent[]> = read(position);
+  let next = readAhead(position);
   for (;;) {
     const batch = await next;
-    const last = batch[batch.length - 1];
-    if (!last) break;
-    next = read(last.position);
-    const valid: ProjectableEvent[] = [];
-    for (const recorded of batch) {
-      const decoded = decodeRecordedEvent(recorded);
-      if (decoded.ok) valid.push(decoded.event);
-      else {
-        invalidEvents += 1;
-        options.logger?.warn(
-          { position: recorded.position.toString(), reason: decoded.reason },
-          'rebuild skipped an invalid event',
-        );
-      }
-    }
+    if (!batch.last) break;
+    const lastRead = batch.last.position;
+    if (lastRead < targetPosition) next = readAhead(lastRead);
     const result = await db.transaction(async (trx) => {
       await trx.raw(`SET LOCAL search_path TO ${quotedSchema}`);
       // A rebuild that dies is simply run again, so its commits need not wait for the disk.
       await trx.raw('SET LOCAL synchronous_commit TO off');
-      return applyEvents(trx, valid, { timeZone });
+      return applyEvents(trx, batch.valid, { timeZone });
     });
-    events += batch.length;
+    for (const rejected of result.rejected) {
+      logger?.warn(
+        { position: rejected.position.toString(), reason: rejected.reason },
+        'rebuild skipped a refused event',
+      );
+    }
+    events += batch.count;
+    invalidEvents += batch.invalid;
     applied += result.applied;
     position = result.position;
-    options.onProgress?.({ position: last.position, targetPosition, events });
-    if (last.position >= targetPosition) break;
+    options.onProgress?.({ position: lastRead, targetPosition, events });
+    if (lastRead >= targetPosition) break;
   }
   const durationMs = performance.now() - startedAt;
   return {

@@ -1,12 +1,6 @@
-import {
-  type AccountEvent,
-  businessDayOf,
-  type Money,
-  maskCardNo,
-  money,
-  zeroMoney,
-} from '../../ledger-core/index.ts';
+import { type AccountEvent, maskCardNo } from '../../ledger-core/index.ts';
 import type { ProjectableEvent } from '../envelope.ts';
+import { type Fen, fenOf } from './fen.ts';
 import type { AccountRow } from './rows.ts';
 
 // An account's row after one of its events: the read-model twin of ledger-core's account evolve, and
@@ -24,38 +18,35 @@ export class ProjectionInvariantError extends Error {
 
 const openedRow = (
   event: Extract<AccountEvent, { type: 'AccountOpened' }>,
-): Omit<AccountRow, 'revision' | 'position' | 'updatedAt'> => ({
+  stamp: Pick<AccountRow, 'revision' | 'position' | 'updatedAt'>,
+): AccountRow => ({
   accountId: event.data.accountId,
   holderName: event.data.holderName,
   holderType: event.data.holderType,
   status: 'open',
   cardStatus: 'active',
   cardMasked: maskCardNo(event.data.cardNo),
-  balance: zeroMoney,
+  balance: 0n,
   dailyDay: null,
-  dailySpent: zeroMoney,
-  perTransactionLimit: money(event.data.limits.perTransaction),
-  dailyLimit: money(event.data.limits.daily),
-  offlineLimit: money(event.data.offlineLimit),
+  dailySpent: 0n,
+  perTransactionLimit: fenOf(event.data.limits.perTransaction),
+  dailyLimit: fenOf(event.data.limits.daily),
+  offlineLimit: fenOf(event.data.offlineLimit),
+  ...stamp,
 });
 
 /** Only the latest business day counts; a late offline upload for an earlier day changes nothing. */
 const dailyAfterCharge = (
   row: AccountRow,
   day: string,
-  amount: Money,
+  amount: Fen,
 ): Pick<AccountRow, 'dailyDay' | 'dailySpent'> => {
-  if (row.dailyDay === day) return { dailyDay: day, dailySpent: row.dailySpent.plus(amount) };
+  if (row.dailyDay === day) return { dailyDay: day, dailySpent: row.dailySpent + amount };
   if (row.dailyDay === null || day > row.dailyDay) return { dailyDay: day, dailySpent: amount };
   return { dailyDay: row.dailyDay, dailySpent: row.dailySpent };
 };
 
-const evolveExisting = (
-  row: AccountRow,
-  event: AccountEvent,
-  occurredAt: string,
-  timeZone: string,
-): AccountRow => {
+const evolveExisting = (row: AccountRow, event: AccountEvent, businessDate: string): AccountRow => {
   switch (event.type) {
     case 'AccountOpened':
       return row;
@@ -70,37 +61,39 @@ const evolveExisting = (
     case 'LimitsChanged':
       return {
         ...row,
-        perTransactionLimit: money(event.data.perTransaction),
-        dailyLimit: money(event.data.daily),
-        offlineLimit: money(event.data.offlineLimit),
+        perTransactionLimit: fenOf(event.data.perTransaction),
+        dailyLimit: fenOf(event.data.daily),
+        offlineLimit: fenOf(event.data.offlineLimit),
       };
     case 'ToppedUp':
-      return { ...row, balance: row.balance.plus(event.data.amount) };
+      return { ...row, balance: row.balance + fenOf(event.data.amount) };
     case 'Charged': {
-      const amount = money(event.data.amount);
-      const day = businessDayOf(occurredAt, timeZone);
-      return { ...row, balance: row.balance.minus(amount), ...dailyAfterCharge(row, day, amount) };
+      const amount = fenOf(event.data.amount);
+      return { ...row, balance: row.balance - amount, ...dailyAfterCharge(row, businessDate, amount) };
     }
     case 'Refunded':
-      return { ...row, balance: row.balance.plus(event.data.amount) };
+      return { ...row, balance: row.balance + fenOf(event.data.amount) };
     case 'BillPaid':
-      return { ...row, balance: row.balance.minus(event.data.amount) };
+      return { ...row, balance: row.balance - fenOf(event.data.amount) };
     case 'AccountClosed':
-      return { ...row, status: 'closed', balance: row.balance.minus(event.data.payoutAmount) };
+      return { ...row, status: 'closed', balance: row.balance - fenOf(event.data.payoutAmount) };
   }
 };
 
-/** The account's row after the event; `current` is undefined before AccountOpened. */
+/**
+ * The account's row after the event; `current` is undefined before AccountOpened. `businessDate` is
+ * the event's business day (of its occurredAt in the ledger time zone).
+ */
 export const evolveAccountRow = (
   current: AccountRow | undefined,
   projectable: ProjectableEvent & { event: AccountEvent },
-  timeZone: string,
+  businessDate: string,
 ): AccountRow => {
   const { event, position } = projectable;
   const stamp = { revision: projectable.revision, position, updatedAt: projectable.recordedAt };
   if (event.type === 'AccountOpened') {
     if (current) throw new ProjectionInvariantError(`account ${event.data.accountId} opened twice`, position);
-    return { ...openedRow(event), ...stamp };
+    return openedRow(event, stamp);
   }
   if (!current) {
     throw new ProjectionInvariantError(
@@ -108,5 +101,5 @@ export const evolveAccountRow = (
       position,
     );
   }
-  return { ...evolveExisting(current, event, projectable.occurredAt, timeZone), ...stamp };
+  return { ...evolveExisting(current, event, businessDate), ...stamp };
 };

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { money } from '../../ledger-core/index.ts';
 import type { AccountStatusText, CardStatusText } from '../tables.ts';
+import { fenOf } from './fen.ts';
 import type { BatchRequirements } from './plan-batch.ts';
 import type { AccountRow, DeviceRow, KnownState, MerchantRow } from './rows.ts';
 
@@ -26,7 +26,7 @@ type AccountRecord = {
 };
 
 const idsParameter = (ids: Set<string>) => JSON.stringify([...ids]);
-const inIds = 'IN (SELECT jsonb_array_elements_text(?::jsonb))';
+const inIds = 'IN (SELECT json_array_elements_text(?::json))';
 
 const loadAccounts = async (trx: Knex.Transaction, ids: Set<string>): Promise<Map<string, AccountRow>> => {
   const accounts = new Map<string, AccountRow>();
@@ -48,12 +48,12 @@ const loadAccounts = async (trx: Knex.Transaction, ids: Set<string>): Promise<Ma
       status: row.status,
       cardStatus: row.card_status,
       cardMasked: row.card_masked,
-      balance: money(row.balance),
+      balance: fenOf(row.balance),
       dailyDay: row.daily_day,
-      dailySpent: money(row.daily_spent),
-      perTransactionLimit: money(row.per_transaction_limit),
-      dailyLimit: money(row.daily_limit),
-      offlineLimit: money(row.offline_limit),
+      dailySpent: fenOf(row.daily_spent),
+      perTransactionLimit: fenOf(row.per_transaction_limit),
+      dailyLimit: fenOf(row.daily_limit),
+      offlineLimit: fenOf(row.offline_limit),
       revision: row.revision,
       position: BigInt(row.position),
       updatedAt: row.updated_at,

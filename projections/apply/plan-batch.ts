@@ -1,15 +1,15 @@
 import {
   type AccountEvent,
-  businessDayOf,
-  type DeviceEvent,
-  type MerchantEvent,
-  type Money,
+  accountEventSchemas,
+  deviceEventSchemas,
+  merchantEventSchemas,
   parseStreamId,
-  zeroMoney,
 } from '../../ledger-core/index.ts';
 import type { ProjectableEvent } from '../envelope.ts';
 import type { DailyTotalDimension } from '../tables.ts';
 import { evolveAccountRow, ProjectionInvariantError } from './account-row.ts';
+import { cachedBusinessDayOf } from './business-day-cache.ts';
+import type { Fen } from './fen.ts';
 import { moneyMoveOf } from './money-move.ts';
 import type { BatchChanges, KnownState } from './rows.ts';
 
@@ -24,18 +24,26 @@ export type BatchRequirements = {
   deviceIds: Set<string>;
 };
 
-const idOfStream = (event: ProjectableEvent): string => {
-  const parsed = parseStreamId(event.streamId);
-  if (!parsed) throw new ProjectionInvariantError(`unknown stream ${event.streamId}`, event.position);
-  return parsed.id;
+type Category = 'account' | 'merchant' | 'device';
+
+const typesOf: Record<Category, ReadonlySet<string>> = {
+  account: new Set(Object.keys(accountEventSchemas)),
+  merchant: new Set(Object.keys(merchantEventSchemas)),
+  device: new Set(Object.keys(deviceEventSchemas)),
 };
 
-const isAccountEvent = (event: ProjectableEvent): event is ProjectableEvent & { event: AccountEvent } =>
-  event.streamId.startsWith('account-');
-const isMerchantEvent = (event: ProjectableEvent): event is ProjectableEvent & { event: MerchantEvent } =>
-  event.streamId.startsWith('merchant-');
-const isDeviceEvent = (event: ProjectableEvent): event is ProjectableEvent & { event: DeviceEvent } =>
-  event.streamId.startsWith('device-');
+/** The stream's category and entity id; an event whose type does not belong to its stream is refused. */
+const streamOf = (event: ProjectableEvent): { category: Category; id: string } => {
+  const parsed = parseStreamId(event.streamId);
+  if (!parsed) throw new ProjectionInvariantError(`unknown stream ${event.streamId}`, event.position);
+  if (!typesOf[parsed.category].has(event.event.type)) {
+    throw new ProjectionInvariantError(
+      `${event.event.type} does not belong on ${event.streamId}`,
+      event.position,
+    );
+  }
+  return parsed;
+};
 
 export const requirementsOf = (events: readonly ProjectableEvent[]): BatchRequirements => {
   const needs: BatchRequirements = {
@@ -47,9 +55,10 @@ export const requirementsOf = (events: readonly ProjectableEvent[]): BatchRequir
   const chargedHere = new Set<string>();
   for (const projectable of events) {
     const { event } = projectable;
-    if (isAccountEvent(projectable)) needs.accountIds.add(idOfStream(projectable));
-    else if (isMerchantEvent(projectable)) needs.merchantIds.add(idOfStream(projectable));
-    else if (isDeviceEvent(projectable)) needs.deviceIds.add(idOfStream(projectable));
+    const stream = parseStreamId(projectable.streamId);
+    if (stream?.category === 'account') needs.accountIds.add(stream.id);
+    else if (stream?.category === 'merchant') needs.merchantIds.add(stream.id);
+    else if (stream?.category === 'device') needs.deviceIds.add(stream.id);
     if (event.type === 'Charged') chargedHere.add(event.data.txId);
     if (event.type === 'Refunded' && !chargedHere.has(event.data.chargeTxId)) {
       needs.chargeTxIds.add(event.data.chargeTxId);
@@ -58,10 +67,9 @@ export const requirementsOf = (events: readonly ProjectableEvent[]): BatchRequir
   return needs;
 };
 
-const utcHourOf = (instant: string): string => {
-  const millisecondsPerHour = 3_600_000;
-  return new Date(Math.floor(Date.parse(instant) / millisecondsPerHour) * millisecondsPerHour).toISOString();
-};
+const millisecondsPerHour = 3_600_000;
+const utcHourOf = (instant: string): string =>
+  new Date(Math.floor(Date.parse(instant) / millisecondsPerHour) * millisecondsPerHour).toISOString();
 
 const emptyChanges = (): BatchChanges => ({
   accounts: new Map(),
@@ -80,56 +88,58 @@ export const planBatch = (
   timeZone: string,
 ): BatchChanges => {
   const changes = emptyChanges();
-  const chargeMerchants = new Map(known.chargeMerchants);
+  const chargedInBatch = new Map<string, string>();
   const accountOf = (id: string) => changes.accounts.get(id) ?? known.accounts.get(id);
 
-  const addDaily = (date: string, dimension: DailyTotalDimension, key: string, amount: Money) => {
+  const addDaily = (date: string, dimension: DailyTotalDimension, key: string, amount: Fen) => {
     const id = `${date}|${dimension}|${key}`;
     const total = changes.dailyTotals.get(id) ?? {
       businessDate: date,
       dimension,
       key,
       count: 0,
-      amount: zeroMoney,
+      amount: 0n,
     };
-    changes.dailyTotals.set(id, { ...total, count: total.count + 1, amount: total.amount.plus(amount) });
+    changes.dailyTotals.set(id, { ...total, count: total.count + 1, amount: total.amount + amount });
   };
-  const addSales = (merchantId: string, hour: string, kind: 'charge' | 'refund', amount: Money) => {
+  const addSales = (merchantId: string, hour: string, kind: 'charge' | 'refund', amount: Fen) => {
     const id = `${merchantId}|${hour}`;
     const sales = changes.merchantSales.get(id) ?? {
       merchantId,
       hour,
       chargesCount: 0,
-      chargesAmount: zeroMoney,
+      chargesAmount: 0n,
       refundsCount: 0,
-      refundsAmount: zeroMoney,
+      refundsAmount: 0n,
     };
     changes.merchantSales.set(
       id,
       kind === 'charge'
-        ? { ...sales, chargesCount: sales.chargesCount + 1, chargesAmount: sales.chargesAmount.plus(amount) }
-        : { ...sales, refundsCount: sales.refundsCount + 1, refundsAmount: sales.refundsAmount.plus(amount) },
+        ? { ...sales, chargesCount: sales.chargesCount + 1, chargesAmount: sales.chargesAmount + amount }
+        : { ...sales, refundsCount: sales.refundsCount + 1, refundsAmount: sales.refundsAmount + amount },
     );
   };
 
   // Every check runs before the first change, so a refused event leaves no trace in the batch.
-  const applyAccountEvent = (projectable: ProjectableEvent & { event: AccountEvent }) => {
-    const accountId = idOfStream(projectable);
-    const row = evolveAccountRow(accountOf(accountId), projectable, timeZone);
+  const applyAccountEvent = (projectable: ProjectableEvent & { event: AccountEvent }, accountId: string) => {
+    const businessDate = cachedBusinessDayOf(projectable.occurredAt, timeZone);
+    const row = evolveAccountRow(accountOf(accountId), projectable, businessDate);
     const { event } = projectable;
-    const chargeMerchant = event.type === 'Refunded' ? chargeMerchants.get(event.data.chargeTxId) : undefined;
+    const chargeMerchant =
+      event.type === 'Refunded'
+        ? (chargedInBatch.get(event.data.chargeTxId) ?? known.chargeMerchants.get(event.data.chargeTxId))
+        : undefined;
     if (event.type === 'Refunded' && chargeMerchant === undefined) {
       throw new ProjectionInvariantError(
         `refund of unknown charge ${event.data.chargeTxId}`,
         projectable.position,
       );
     }
-    const move = moneyMoveOf(projectable, accountId, chargeMerchant);
+    const move = moneyMoveOf(projectable, accountId, chargeMerchant, row.balance);
     changes.accounts.set(accountId, row);
-    if (event.type === 'Charged') chargeMerchants.set(event.data.txId, event.data.merchantId);
+    if (event.type === 'Charged') chargedInBatch.set(event.data.txId, event.data.merchantId);
     if (!move) return;
-    const businessDate = businessDayOf(projectable.occurredAt, timeZone);
-    changes.transactions.push({ ...move.transaction, balanceAfter: row.balance });
+    changes.transactions.push(move.transaction);
     for (const [postingIndex, posting] of move.postings.entries()) {
       changes.postings.push({
         position: projectable.position,
@@ -147,13 +157,13 @@ export const planBatch = (
     }
   };
 
-  const applyRegistryEvent = (projectable: ProjectableEvent) => {
+  const applyRegistryEvent = (projectable: ProjectableEvent, id: string) => {
     const { event, position } = projectable;
     if (event.type === 'MerchantRegistered') {
       changes.merchants.set(event.data.merchantId, { ...event.data, position });
     } else if (event.type === 'MerchantSettled') {
       // Settlement pays the merchant outside the ledger's accounts: no postings, only the registry's position.
-      const merchantId = idOfStream(projectable);
+      const merchantId = id;
       const merchant = changes.merchants.get(merchantId) ?? known.merchants.get(merchantId);
       if (!merchant)
         throw new ProjectionInvariantError(`settlement of unknown merchant ${merchantId}`, position);
@@ -161,7 +171,7 @@ export const planBatch = (
     } else if (event.type === 'DeviceRegistered') {
       changes.devices.set(event.data.deviceId, { ...event.data, status: 'active', position });
     } else if (event.type === 'DeviceDecommissioned') {
-      const deviceId = idOfStream(projectable);
+      const deviceId = id;
       const device = changes.devices.get(deviceId) ?? known.devices.get(deviceId);
       if (!device) throw new ProjectionInvariantError(`decommission of unknown device ${deviceId}`, position);
       changes.devices.set(deviceId, { ...device, status: 'decommissioned', position });
@@ -170,8 +180,10 @@ export const planBatch = (
 
   for (const projectable of events) {
     try {
-      if (isAccountEvent(projectable)) applyAccountEvent(projectable);
-      else applyRegistryEvent(projectable);
+      const stream = streamOf(projectable);
+      if (stream.category === 'account') {
+        applyAccountEvent(projectable as ProjectableEvent & { event: AccountEvent }, stream.id);
+      } else applyRegistryEvent(projectable, stream.id);
     } catch (error) {
       // An event the read models cannot apply (it contradicts what they hold) is refused the same way
       // by every feeder, so live and replay still agree (I7); the feeder dead-letters or logs it.

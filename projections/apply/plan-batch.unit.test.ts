@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, type Money, sumMoney } from '../../ledger-core/index.ts';
 import { eventLog } from '../testing/events.ts';
+import { type Fen, formatFen } from './fen.ts';
 import { planBatch, requirementsOf } from './plan-batch.ts';
 import type { KnownState } from './rows.ts';
 
@@ -11,7 +11,7 @@ const nothingKnown = (): KnownState => ({
   merchants: new Map(),
   devices: new Map(),
 });
-const text = (value: Money) => formatMoney(value);
+const text = (value: Fen) => formatFen(value);
 
 const opened = {
   type: 'AccountOpened',
@@ -72,7 +72,7 @@ describe('planBatch', () => {
     for (const position of new Set(changes.postings.map((posting) => posting.position))) {
       const postings = changes.postings.filter((posting) => posting.position === position);
       expect(postings).toHaveLength(2);
-      expect(text(sumMoney(postings.map((posting) => posting.amount)))).toBe('0.00');
+      expect(postings.reduce((sum, posting) => sum + posting.amount, 0n)).toBe(0n);
     }
     expect(changes.postings.map((posting) => [posting.ledgerAccount, text(posting.amount)])).toEqual([
       ['channel:wechat', '-100.00'],

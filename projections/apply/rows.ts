@@ -1,7 +1,9 @@
-import type { Money, Position } from '../../ledger-core/index.ts';
+import type { Position } from '../../ledger-core/index.ts';
 import type { AccountStatusText, CardStatusText, DailyTotalDimension, TransactionType } from '../tables.ts';
+import type { Fen } from './fen.ts';
 
-// The read-model rows as a batch computes them in memory, before they are written in one go.
+// The read-model rows as a batch computes them in memory, before they are written in one go. Money is
+// integer fen here (see fen.ts).
 
 export type AccountRow = {
   accountId: string;
@@ -11,13 +13,13 @@ export type AccountRow = {
   cardStatus: CardStatusText;
   cardMasked: string;
   /** Negative when offline charges ran it below zero; the negative part is shown as debt. */
-  balance: Money;
+  balance: Fen;
   /** The latest business day with a charge (YYYY-MM-DD), as the decider keeps it for the daily limit. */
   dailyDay: string | null;
-  dailySpent: Money;
-  perTransactionLimit: Money;
-  dailyLimit: Money;
-  offlineLimit: Money;
+  dailySpent: Fen;
+  perTransactionLimit: Fen;
+  dailyLimit: Fen;
+  offlineLimit: Fen;
   revision: number;
   position: Position;
   updatedAt: string;
@@ -29,8 +31,8 @@ export type TransactionRow = {
   txId: string;
   type: TransactionType;
   /** Signed: + money into the card account, − money out. */
-  amount: Money;
-  balanceAfter: Money;
+  amount: Fen;
+  balanceAfter: Fen;
   occurredAt: string;
   recordedAt: string;
   merchantId: string | null;
@@ -48,7 +50,7 @@ export type PostingRow = {
   postingIndex: number;
   txId: string;
   ledgerAccount: string;
-  amount: Money;
+  amount: Fen;
   businessDate: string;
   recordedAt: string;
 };
@@ -58,9 +60,9 @@ export type MerchantSalesDelta = {
   merchantId: string;
   hour: string;
   chargesCount: number;
-  chargesAmount: Money;
+  chargesAmount: Fen;
   refundsCount: number;
-  refundsAmount: Money;
+  refundsAmount: Fen;
 };
 
 /** Added to the stored row (or inserted): one key of one dimension on one business day. */
@@ -69,7 +71,7 @@ export type DailyTotalDelta = {
   dimension: DailyTotalDimension;
   key: string;
   count: number;
-  amount: Money;
+  amount: Fen;
 };
 
 export type MerchantRow = { merchantId: string; name: string; category: string; position: Position };

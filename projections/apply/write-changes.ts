@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
-import { debtOf, formatMoney, type Position } from '../../ledger-core/index.ts';
+import type { Position } from '../../ledger-core/index.ts';
+import { formatFen } from './fen.ts';
 import type { BatchChanges } from './rows.ts';
 
 // Writes a batch's changes and its checkpoint with one statement: each read model gets one multi-row
-// insert or upsert fed by a JSON array (one bind parameter each, the same on Postgres and PGlite).
+// insert or upsert fed by a JSON array (one bind parameter each, the same on Postgres and PGlite; plain json, which
+// Postgres reads about three times faster than jsonb for a one-off recordset).
 // Postgres runs every data-modifying WITH part exactly once, whether or not anything reads it.
 
 const accountRecords = (changes: BatchChanges) =>
@@ -14,13 +16,13 @@ const accountRecords = (changes: BatchChanges) =>
     status: row.status,
     card_status: row.cardStatus,
     card_masked: row.cardMasked,
-    balance: formatMoney(row.balance),
-    debt: formatMoney(debtOf(row)),
+    balance: formatFen(row.balance),
+    debt: formatFen(row.balance < 0n ? -row.balance : 0n),
     daily_day: row.dailyDay,
-    daily_spent: formatMoney(row.dailySpent),
-    per_transaction_limit: formatMoney(row.perTransactionLimit),
-    daily_limit: formatMoney(row.dailyLimit),
-    offline_limit: formatMoney(row.offlineLimit),
+    daily_spent: formatFen(row.dailySpent),
+    per_transaction_limit: formatFen(row.perTransactionLimit),
+    daily_limit: formatFen(row.dailyLimit),
+    offline_limit: formatFen(row.offlineLimit),
     revision: row.revision,
     position: row.position.toString(),
     updated_at: row.updatedAt,
@@ -32,8 +34,8 @@ const transactionRecords = (changes: BatchChanges) =>
     position: row.position.toString(),
     tx_id: row.txId,
     type: row.type,
-    amount: formatMoney(row.amount),
-    balance_after: formatMoney(row.balanceAfter),
+    amount: formatFen(row.amount),
+    balance_after: formatFen(row.balanceAfter),
     occurred_at: row.occurredAt,
     recorded_at: row.recordedAt,
     merchant_id: row.merchantId,
@@ -52,7 +54,7 @@ const postingRecords = (changes: BatchChanges) =>
     posting_index: row.postingIndex,
     tx_id: row.txId,
     ledger_account: row.ledgerAccount,
-    amount: formatMoney(row.amount),
+    amount: formatFen(row.amount),
     business_date: row.businessDate,
     recorded_at: row.recordedAt,
   }));
@@ -62,9 +64,9 @@ const salesRecords = (changes: BatchChanges) =>
     merchant_id: row.merchantId,
     hour: row.hour,
     charges_count: row.chargesCount,
-    charges_amount: formatMoney(row.chargesAmount),
+    charges_amount: formatFen(row.chargesAmount),
     refunds_count: row.refundsCount,
-    refunds_amount: formatMoney(row.refundsAmount),
+    refunds_amount: formatFen(row.refundsAmount),
   }));
 
 const dailyRecords = (changes: BatchChanges) =>
@@ -73,7 +75,7 @@ const dailyRecords = (changes: BatchChanges) =>
     dimension: row.dimension,
     key: row.key,
     count: row.count,
-    amount: formatMoney(row.amount),
+    amount: formatFen(row.amount),
   }));
 
 const merchantRecords = (changes: BatchChanges) =>
@@ -98,7 +100,7 @@ const writeStatement = `
 WITH balances AS (
   INSERT INTO account_balances (account_id, holder_name, holder_type, status, card_status, card_masked, balance,
          debt, daily_day, daily_spent, per_transaction_limit, daily_limit, offline_limit, revision, position, updated_at)
-  SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(account_id text, holder_name text, holder_type text, status text,
+  SELECT * FROM json_to_recordset(?::json) AS r(account_id text, holder_name text, holder_type text, status text,
          card_status text, card_masked text, balance numeric, debt numeric, daily_day date, daily_spent numeric,
          per_transaction_limit numeric, daily_limit numeric, offline_limit numeric, revision integer, position bigint,
          updated_at timestamptz)
@@ -111,16 +113,16 @@ WITH balances AS (
 ), transactions AS (
   INSERT INTO account_transactions (account_id, position, tx_id, type, amount, balance_after, occurred_at, recorded_at,
          merchant_id, device_id, channel, payee, bill_ref, external_ref, charge_tx_id, offline)
-  SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(account_id text, position bigint, tx_id text, type text,
+  SELECT * FROM json_to_recordset(?::json) AS r(account_id text, position bigint, tx_id text, type text,
          amount numeric, balance_after numeric, occurred_at timestamptz, recorded_at timestamptz, merchant_id text,
          device_id text, channel text, payee text, bill_ref text, external_ref text, charge_tx_id text, offline boolean)
 ), postings AS (
   INSERT INTO journal_postings (position, posting_index, tx_id, ledger_account, amount, business_date, recorded_at)
-  SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(position bigint, posting_index smallint, tx_id text,
+  SELECT * FROM json_to_recordset(?::json) AS r(position bigint, posting_index smallint, tx_id text,
          ledger_account text, amount numeric, business_date date, recorded_at timestamptz)
 ), sales AS (
   INSERT INTO merchant_sales AS s (merchant_id, hour, charges_count, charges_amount, refunds_count, refunds_amount)
-  SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(merchant_id text, hour timestamptz, charges_count integer,
+  SELECT * FROM json_to_recordset(?::json) AS r(merchant_id text, hour timestamptz, charges_count integer,
          charges_amount numeric, refunds_count integer, refunds_amount numeric)
   ON CONFLICT (merchant_id, hour) DO UPDATE SET charges_count = s.charges_count + excluded.charges_count,
          charges_amount = s.charges_amount + excluded.charges_amount,
@@ -128,23 +130,34 @@ WITH balances AS (
          refunds_amount = s.refunds_amount + excluded.refunds_amount
 ), totals AS (
   INSERT INTO daily_totals AS t (business_date, dimension, key, count, amount)
-  SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(business_date date, dimension text, key text, count integer,
+  SELECT * FROM json_to_recordset(?::json) AS r(business_date date, dimension text, key text, count integer,
          amount numeric)
   ON CONFLICT (business_date, dimension, key) DO UPDATE SET count = t.count + excluded.count,
          amount = t.amount + excluded.amount
 ), merchant_registry AS (
   INSERT INTO merchants (merchant_id, name, category, position)
-  SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(merchant_id text, name text, category text, position bigint)
+  SELECT * FROM json_to_recordset(?::json) AS r(merchant_id text, name text, category text, position bigint)
   ON CONFLICT (merchant_id) DO UPDATE SET name = excluded.name, category = excluded.category,
          position = excluded.position
 ), device_registry AS (
   INSERT INTO devices (device_id, merchant_id, kind, key_id, status, position)
-  SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(device_id text, merchant_id text, kind text, key_id text,
+  SELECT * FROM json_to_recordset(?::json) AS r(device_id text, merchant_id text, kind text, key_id text,
          status text, position bigint)
   ON CONFLICT (device_id) DO UPDATE SET merchant_id = excluded.merchant_id, kind = excluded.kind,
          key_id = excluded.key_id, status = excluded.status, position = excluded.position
 )
 UPDATE projection_checkpoints SET position = ?::bigint, updated_at = now() WHERE projection = ?`;
+
+/** The JSON arrays the write statement takes, in its parameter order. */
+export const serializeChanges = (changes: BatchChanges): string[] => [
+  JSON.stringify(accountRecords(changes)),
+  JSON.stringify(transactionRecords(changes)),
+  JSON.stringify(postingRecords(changes)),
+  JSON.stringify(salesRecords(changes)),
+  JSON.stringify(dailyRecords(changes)),
+  JSON.stringify(merchantRecords(changes)),
+  JSON.stringify(deviceRecords(changes)),
+];
 
 export const writeChanges = async (
   trx: Knex.Transaction,
@@ -152,13 +165,7 @@ export const writeChanges = async (
   checkpoint: { projection: string; position: Position },
 ): Promise<void> => {
   await trx.raw(writeStatement, [
-    JSON.stringify(accountRecords(changes)),
-    JSON.stringify(transactionRecords(changes)),
-    JSON.stringify(postingRecords(changes)),
-    JSON.stringify(salesRecords(changes)),
-    JSON.stringify(dailyRecords(changes)),
-    JSON.stringify(merchantRecords(changes)),
-    JSON.stringify(deviceRecords(changes)),
+    ...serializeChanges(changes),
     checkpoint.position.toString(),
     checkpoint.projection,
   ]);
