@@ -4,14 +4,14 @@ import { startDeviceGateway } from '../../device-gateway/index.ts';
 import { uniqueName } from '../../testing/services.ts';
 import {
   createRandom,
-  runTerminalsInWorker,
+  type ProcessRunResult,
+  runTerminalsInProcess,
   startPrivateMosquitto,
-  type TerminalRunReport,
 } from '../terminals/index.ts';
 import { type Benchmark, type BenchmarkOptions, numberParameter } from './benchmark.ts';
 import { benchAmountFen, measureHandlerRate, openBenchLedger } from './gateway-ledger.ts';
 
-// `npm run bench -- gateway`: simulated POS terminals (on a worker thread) drive the device gateway
+// `npm run bench -- gateway`: simulated POS terminals (in a child process) drive the device gateway
 // through Mosquitto on real Postgres, at 500/s, 2,000/s and as fast as they can, beside the command
 // handler's own rate measured in the same run. Targets: gateway ≥ 80 % of the handler's rate, p99 ≤ 50 ms
 // at 2,000/s.
@@ -34,26 +34,30 @@ type PhaseResult = {
   rejected: number;
   errors: { missingResponses: number; problems: number; byCode: Record<string, number> };
   resends: number;
-  latencyMs: TerminalRunReport['latencyMs'];
-  mainThreadBusyMsPerCharge: number;
+  latencyMs: ProcessRunResult['report']['latencyMs'];
+  /** CPU of the gateway's process (gateway + handler) per charge. */
+  cpuMsPerCharge: number;
+  /** CPU of the simulated terminals' process per charge. */
+  terminalsCpuMsPerCharge: number;
 };
 
 /**
- * Busy time of this process's main thread (gateway, handler, Postgres client) per charge: a figure that
- * other load on the machine changes far less than rates and latencies do.
+ * CPU time this process (gateway, handler, Postgres client; the terminals run in another) used per
+ * charge: unlike rates and latencies, other load on the machine hardly changes it.
  */
-const mainThreadMeter = () => {
-  const start = performance.eventLoopUtilization();
+const cpuMeter = () => {
+  const start = process.cpuUsage();
   return (charges: number) => {
-    const used = performance.eventLoopUtilization(start);
-    return Math.round(((used.active / Math.max(1, charges)) * 1_000) / 10) / 100;
+    const used = process.cpuUsage(start);
+    return perCharge((used.user + used.system) / 1_000, charges);
   };
 };
+const perCharge = (cpuMs: number, charges: number) => Math.round((cpuMs / Math.max(1, charges)) * 100) / 100;
 
 const phaseOf = (
   offered: number | 'max',
-  report: TerminalRunReport,
-  busyMsPerCharge: number,
+  { report, cpuMs }: ProcessRunResult,
+  cpuMsPerCharge: number,
 ): PhaseResult => ({
   offeredPerSecond: offered,
   chargesPerSecond: report.answeredPerSecond,
@@ -67,7 +71,8 @@ const phaseOf = (
   },
   resends: report.resends,
   latencyMs: report.latencyMs,
-  mainThreadBusyMsPerCharge: busyMsPerCharge,
+  cpuMsPerCharge,
+  terminalsCpuMsPerCharge: perCharge(cpuMs, report.requests),
 });
 
 const brokerFor = async (choice: string) => {
@@ -112,21 +117,21 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
   const random = createRandom(20_260_301);
   try {
     options.log(`command handler alone, ${handlerConcurrency} concurrent callers, ${seconds} s`);
-    const handlerMeter = mainThreadMeter();
+    const handlerMeter = cpuMeter();
     const handler = await measureHandlerRate(ledger, {
       seconds,
       concurrency: handlerConcurrency,
       random: random.fraction,
     });
-    const handlerBusyMsPerCharge = handlerMeter(handler.operations);
+    const handlerCpuMsPerCharge = handlerMeter(handler.operations);
     options.log(`handler: ${handler.operationsPerSecond} charges/s`);
 
     let nextSeqs: Record<string, number> = {};
     const phases: PhaseResult[] = [];
     for (const offered of [500, 2_000, 'max'] as const) {
       options.log(`gateway at ${offered}${offered === 'max' ? '' : '/s'} for ${seconds} s`);
-      const meter = mainThreadMeter();
-      const report = await runTerminalsInWorker({
+      const meter = cpuMeter();
+      const run = await runTerminalsInProcess({
         mqttUrl: broker.url,
         topicPrefix,
         terminals: ledger.terminals,
@@ -141,8 +146,8 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
         seed: phases.length + 1,
         firstSeqs: nextSeqs,
       });
-      nextSeqs = report.nextSeqs;
-      const phase = phaseOf(offered, report, meter(report.requests));
+      nextSeqs = run.report.nextSeqs;
+      const phase = phaseOf(offered, run, meter(run.report.requests));
       phases.push(phase);
       options.log(
         `→ ${phase.chargesPerSecond} charges/s, p50 ${phase.latencyMs.p50} ms, p99 ${phase.latencyMs.p99} ms`,
@@ -160,7 +165,7 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
         concurrency: handler.concurrency,
         latencyMs: handler.latencyMs,
         failures: handler.failureCodes,
-        mainThreadBusyMsPerCharge: handlerBusyMsPerCharge,
+        cpuMsPerCharge: handlerCpuMsPerCharge,
       },
       phases,
       gateway: { stats: gateway.stats() },

@@ -7,7 +7,7 @@ export {
   startPrivateMosquitto,
 } from './private-mosquitto.ts';
 export { createRandom, type Random } from './random.ts';
-export { runTerminalsInWorker } from './run-in-worker.ts';
+export { type ProcessRunResult, runTerminalsInProcess } from './run-in-process.ts';
 export {
   type OfflinePeriod,
   type RunTerminalsOptions,
