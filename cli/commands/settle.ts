@@ -44,7 +44,8 @@ const describeRun = (run: SettlementRun): string => {
     run.amountsDiffer > 0
       ? [`WARNING: ${run.amountsDiffer} recorded settlements differ from the log's charges and refunds`]
       : [];
-  return [`settlement of ${run.businessDate} (${run.timeZone})`, ...table, ...warning, verdict].join('\n');
+  const rows = run.lines.length > 0 ? table : [];
+  return [`settlement of ${run.businessDate} (${run.timeZone})`, ...rows, ...warning, verdict].join('\n');
 };
 
 export const registerSettleCommand = (
