@@ -1,5 +1,3 @@
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { type Logger, pino } from 'pino';
 import { buildCommandApi } from '../../command-api/index.ts';
 import { createPgClient, createSqlEventStore, migrateEventStoreSchema } from '../../event-store/index.ts';
@@ -12,6 +10,14 @@ import {
   type LedgerCommand,
 } from '../../ledger-core/index.ts';
 import { type Benchmark, numberParameter } from './benchmark.ts';
+import {
+  benchMerchantId,
+  driveHandler,
+  driveHttp,
+  type HttpRateFigures,
+  type RateFigures,
+  rounded,
+} from './http-load.ts';
 
 // `npm run bench -- http`: POST /v1/accounts/{id}/charges driven by autocannon against a listening
 // command-api on real Postgres, beside the command handler called directly at the same concurrency in
@@ -25,8 +31,6 @@ export const defaultHttpBenchDurationSeconds = 10;
 export const defaultHttpBenchAccounts = 1_000;
 export const defaultHttpBenchRounds = 3;
 const warmUpSeconds = 2;
-const chargeAmount = '0.01';
-const merchantId = 'bench-merchant';
 /** Far above what the bench can send: the limiter is on the path but never refuses. */
 const benchRateLimit = { maxRequests: 100_000_000, timeWindowMs: 60_000 };
 const jwtSecret = 'http-bench-secret-0123456789abcdef';
@@ -41,24 +45,9 @@ export type HttpBenchOptions = {
   log?: (line: string) => void;
 };
 
-export type RateFigures = {
-  requestsPerSecond: number;
-  completed: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-  /** Group commit: commands per event-store append during the phase. */
-  commandsPerAppend?: number;
-  /**
-   * Main event loop busy time per completed request: the server's cost per request. It includes time
-   * the OS kept the busy thread waiting for a core, so on a loaded machine it overstates the CPU used.
-   */
-  mainThreadBusyMsPerRequest?: number;
-};
-
 export type HttpBenchRound = {
   handler: RateFigures;
-  http: RateFigures & { non2xx: number; timeouts: number };
+  http: HttpRateFigures;
   httpToHandlerRatio: number;
 };
 
@@ -73,12 +62,6 @@ export type HttpBenchResult = HttpBenchRound & {
   rounds: HttpBenchRound[];
 };
 
-const percentile = (sortedMs: number[], fraction: number): number =>
-  sortedMs.length === 0
-    ? 0
-    : (sortedMs[Math.min(sortedMs.length - 1, Math.floor(sortedMs.length * fraction))] ?? 0);
-const rounded = (value: number, places = 2) => Math.round(value * 10 ** places) / 10 ** places;
-
 const seed = async (handler: CommandHandler, accounts: number): Promise<void> => {
   const occurredAt = new Date().toISOString();
   const context: CommandContext = {
@@ -87,7 +70,13 @@ const seed = async (handler: CommandHandler, accounts: number): Promise<void> =>
     actor: { type: 'system', id: 'bench' },
   };
   const run = (command: LedgerCommand) => handler.handle(command, context);
-  await run({ type: 'RegisterMerchant', occurredAt, merchantId, name: 'Bench Canteen', category: 'canteen' });
+  await run({
+    type: 'RegisterMerchant',
+    occurredAt,
+    merchantId: benchMerchantId,
+    name: 'Bench Canteen',
+    category: 'canteen',
+  });
   const seedBatch = 500;
   for (let first = 0; first < accounts; first += seedBatch) {
     const indexes = Array.from(
@@ -118,80 +107,6 @@ const seed = async (handler: CommandHandler, accounts: number): Promise<void> =>
       }),
     );
   }
-};
-
-/** `connections` callers, each sending its next charge as soon as the last one is answered. */
-const driveHandler = async (
-  handler: CommandHandler,
-  options: { connections: number; seconds: number; accounts: number; runId: string },
-): Promise<RateFigures> => {
-  const latenciesMs: number[] = [];
-  let errors = 0;
-  let sequence = 0;
-  const startedAt = performance.now();
-  const endAt = startedAt + options.seconds * 1_000;
-  const caller = async () => {
-    while (performance.now() < endAt) {
-      sequence += 1;
-      const command: LedgerCommand = {
-        type: 'Charge',
-        occurredAt: new Date().toISOString(),
-        accountId: `bench-${Math.floor(Math.random() * options.accounts)}`,
-        txId: `${options.runId}-${sequence}`,
-        amount: chargeAmount,
-        merchantId,
-        offline: false,
-      };
-      const sentAt = performance.now();
-      try {
-        await handler.handle(command, {
-          correlationId: command.txId,
-          causationId: command.txId,
-          actor: { type: 'pos', id: 'bench' },
-        });
-        latenciesMs.push(performance.now() - sentAt);
-      } catch {
-        errors += 1;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: options.connections }, caller));
-  const elapsedSeconds = (performance.now() - startedAt) / 1_000;
-  latenciesMs.sort((a, b) => a - b);
-  return {
-    requestsPerSecond: Math.round(latenciesMs.length / elapsedSeconds),
-    completed: latenciesMs.length,
-    p50Ms: rounded(percentile(latenciesMs, 0.5)),
-    p99Ms: rounded(percentile(latenciesMs, 0.99)),
-    errors,
-  };
-};
-
-const driveHttp = async (
-  url: string,
-  options: { connections: number; seconds: number; accounts: number; runId: string; token: string },
-): Promise<HttpBenchRound['http']> => {
-  process.env.HTTP_BENCH_ACCOUNTS = String(options.accounts);
-  process.env.HTTP_BENCH_RUN_ID = options.runId;
-  process.env.HTTP_BENCH_MERCHANT_ID = merchantId;
-  const result = await autocannon({
-    url,
-    connections: options.connections,
-    duration: options.seconds,
-    workers: 1,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-    requests: [{ setupRequest: fileURLToPath(new URL('./http-charge-request.cjs', import.meta.url)) }],
-  });
-  return {
-    requestsPerSecond: Math.round(result['2xx'] / result.duration),
-    completed: result['2xx'],
-    p50Ms: rounded(result.latency.p50),
-    p99Ms: rounded(result.latency.p99),
-    errors: result.errors + result.non2xx,
-    non2xx: result.non2xx,
-    timeouts: result.timeouts,
-  };
 };
 
 export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBenchResult> => {
@@ -271,7 +186,7 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
       );
       const http = (await measured(() =>
         driveHttp(url, { ...shape, seconds: durationSeconds, runId: `x${round}`, token }),
-      )) as HttpBenchRound['http'];
+      )) as HttpRateFigures;
       log(
         `  ${http.requestsPerSecond} requests/s, p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, ${http.errors} errors, ${http.commandsPerAppend} commands/append, ${http.mainThreadBusyMsPerRequest} ms busy/request`,
       );
