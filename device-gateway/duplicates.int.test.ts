@@ -33,11 +33,11 @@ describe.skipIf(!servicesUp)('device gateway: every message delivered two or thr
       topicPrefix: fixture.prefix,
       terminals: deviceIds.map((deviceId) => fixture.credentialsOf(deviceId)),
       cards: Array.from({ length: cardCount }, (_, index) => cardNoOf(index)),
-      ratePerSecond: 500,
+      ratePerSecond: 'max',
       requestCount: 1_000,
       duplicates: { probability: 1, thirdCopyProbability: 0.2 },
-      maxOutstandingPerTerminal: 16,
-      drainTimeoutMs: 30_000,
+      maxOutstandingPerTerminal: 8,
+      drainTimeoutMs: 45_000,
       seed: 42,
     });
 
