@@ -117,6 +117,18 @@ describe.skipIf(!servicesUp)('device gateway on Mosquitto: each request type', (
     expect(topUpEvent?.data).toMatchObject({ channel: 'cash', amount: '50.00' });
   });
 
+  it('serves a card opened a moment ago: an unknown card first waits for the directory to reach the head', async () => {
+    await fixture.openAccount('hana', '6200000000000008', '15.00');
+    const charge = await pos.request({
+      seq: pos.allocateSeq(),
+      type: 'charge',
+      cardNo: '6200000000000008',
+      amount: '5.00',
+      occurredAt: now(),
+    });
+    expect(charge).toMatchObject({ status: 'accepted', balance: '10.00' });
+  });
+
   it('refuses request types a device kind may not send, and moves nothing', async () => {
     const cardNo = '6200000000000001';
     const before = await fixture.headPosition();
@@ -148,13 +160,15 @@ describe.skipIf(!servicesUp)('device gateway on Mosquitto: each request type', (
   });
 
   it('records presence, last-seen time and seqs in device_status, and pushes the device config', async () => {
+    // Every seq pos-1 sent so far got a final answer; refusals (forbidden, unknown card) count as well.
+    const sent = pos.allTracked().length;
     const row = await waitFor(
       () => fixture.db('device_status').where({ device_id: 'pos-1' }).first(),
-      (value) => value !== undefined && Number(value.last_seq) === 5,
+      (value) => value !== undefined && Number(value.last_seq) === sent,
     );
     expect(row).toMatchObject({ presence: 'online', gaps: [] });
-    // Refusals are final answers too: seqs 4 (forbidden) and 5 (unknown card) are not missing.
-    expect(Number(row.highest_contiguous_seq)).toBe(5);
+    expect(Number(row.last_seq)).toBe(sent);
+    expect(Number(row.highest_contiguous_seq)).toBe(sent);
     expect(row.last_seen_at).toBeInstanceOf(Date);
     expect(pos.config()).toMatchObject({
       deviceId: 'pos-1',
