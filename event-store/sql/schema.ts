@@ -1,3 +1,4 @@
+import { appendFunctionSql } from './append-function.ts';
 import type { SqlClient } from './sql-client.ts';
 
 // The event store's tables. Global positions are assigned under one row lock (ledger_head), so they
@@ -44,5 +45,7 @@ export const migrateEventStoreSchema = async (sql: SqlClient, schema?: string): 
     for (const statement of eventStoreSchemaSql.split(';').map((part) => part.trim())) {
       if (statement) await tx.query(statement);
     }
+    // One statement of its own: its body has semicolons.
+    await tx.query(appendFunctionSql);
   });
 };

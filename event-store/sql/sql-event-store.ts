@@ -2,16 +2,14 @@ import { randomUUID } from 'node:crypto';
 import {
   type AppendOutcome,
   type AppendRequest,
+  canonicalJson,
   type EventStore,
-  eventHash,
-  genesisHash,
   type Position,
   type RecordedEvent,
-  revisionMatches,
   type TransactionLocation,
 } from '../../ledger-core/index.ts';
 import { createAppendSignal, pollingSubscription } from '../polling-subscription.ts';
-import type { SqlClient, SqlQueryable } from './sql-client.ts';
+import type { SqlClient } from './sql-client.ts';
 
 type EventRow = {
   position: string;
@@ -35,139 +33,64 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   metadata: row.metadata,
 });
 
-type StreamHead = { revision: number; lastHash: string };
+type AppendFunctionOutcome =
+  | { ok: true; firstPosition: string; firstRevision: number; prevHash: string; hashes: string[] }
+  | { ok: false; reason: 'wrong_expected_revision'; actual: number }
+  | { ok: false; reason: 'duplicate_tx'; txId: string; existingStreamId: string };
+type AppendFunctionResult = { recordedAt: string; outcomes: AppendFunctionOutcome[] };
 
-type PlannedEvent = {
-  position: string;
-  event_id: string;
-  stream_id: string;
-  revision: number;
-  type: string;
-  data: unknown;
-  metadata: RecordedEvent['metadata'];
-  tx_id: string | null;
-  recorded_at: string;
-};
+/** What ledger_append (append-function.ts) needs of each request, with event ids assigned here. */
+const toFunctionRequests = (requests: AppendRequest[]) =>
+  requests.map((request) => ({
+    streamId: request.streamId,
+    expected: String(request.expectedRevision),
+    events: request.events.map((event) => ({
+      eventId: randomUUID(),
+      type: event.type,
+      canonical: canonicalJson(event.data),
+      metadata: event.metadata,
+    })),
+  }));
 
-const readHeads = async (
-  tx: SqlQueryable,
-  requests: AppendRequest[],
-): Promise<{ streams: Map<string, StreamHead>; txOwners: Map<string, string> }> => {
-  const streamIds = [...new Set(requests.map((request) => request.streamId))];
-  const txIds = requests.flatMap((request) =>
-    request.events.flatMap((event) => (event.metadata.txId ? [event.metadata.txId] : [])),
-  );
-  const rows = await tx.query<{ kind: string; key: string; revision: number | null; extra: string }>(
-    `SELECT 's' AS kind, stream_id AS key, revision, last_hash AS extra
-       FROM ledger_streams WHERE stream_id IN (SELECT jsonb_array_elements_text($1::jsonb))
-     UNION ALL
-     SELECT 't', tx_id, NULL, stream_id
-       FROM ledger_events WHERE tx_id IN (SELECT jsonb_array_elements_text($2::jsonb))`,
-    [JSON.stringify(streamIds), JSON.stringify(txIds)],
-  );
-  const streams = new Map<string, StreamHead>();
-  const txOwners = new Map<string, string>();
-  for (const row of rows) {
-    if (row.kind === 's') streams.set(row.key, { revision: row.revision as number, lastHash: row.extra });
-    else txOwners.set(row.key, row.extra);
-  }
-  return { streams, txOwners };
-};
-
-/**
- * Decides each request against the stream heads and the known txIds, in order, so that two requests
- * of one batch for the same stream or with the same txId see each other.
- */
-const planBatch = (
-  requests: AppendRequest[],
-  heads: { streams: Map<string, StreamHead>; txOwners: Map<string, string> },
-  headPosition: bigint,
+const toOutcome = (
+  request: AppendRequest,
+  sent: ReturnType<typeof toFunctionRequests>[number],
+  outcome: AppendFunctionOutcome,
   recordedAt: string,
-): { outcomes: AppendOutcome[]; rows: PlannedEvent[]; position: bigint } => {
-  const outcomes: AppendOutcome[] = [];
-  const rows: PlannedEvent[] = [];
-  let position = headPosition;
-  for (const request of requests) {
-    const head = heads.streams.get(request.streamId);
-    const current = head?.revision ?? -1;
-    if (!revisionMatches(request.expectedRevision, current)) {
-      outcomes.push({
-        ok: false,
-        reason: 'wrong_expected_revision',
-        streamId: request.streamId,
-        actualRevision: head ? current : 'no_stream',
-      });
-      continue;
-    }
-    const taken = request.events
-      .map((event) => event.metadata.txId)
-      .find((txId) => txId !== undefined && heads.txOwners.has(txId));
-    if (taken !== undefined) {
-      outcomes.push({
-        ok: false,
-        reason: 'duplicate_tx',
-        streamId: request.streamId,
-        txId: taken,
-        existingStreamId: heads.txOwners.get(taken) as string,
-      });
-      continue;
-    }
-    let revision = current;
-    let prevHash = head?.lastHash ?? genesisHash;
-    const recorded: RecordedEvent[] = [];
-    for (const event of request.events) {
-      revision += 1;
-      position += 1n;
-      const hash = eventHash(prevHash, revision, event.type, event.data);
-      const metadata = { ...event.metadata, recordedAt, prevHash, hash };
-      const row: PlannedEvent = {
-        position: position.toString(),
-        event_id: randomUUID(),
-        stream_id: request.streamId,
-        revision,
-        type: event.type,
-        data: event.data,
-        metadata,
-        tx_id: event.metadata.txId ?? null,
-        recorded_at: recordedAt,
-      };
-      rows.push(row);
-      recorded.push(toRecorded(row));
-      if (event.metadata.txId) heads.txOwners.set(event.metadata.txId, request.streamId);
-      prevHash = hash;
-    }
-    heads.streams.set(request.streamId, { revision, lastHash: prevHash });
-    outcomes.push({ ok: true, nextRevision: revision, events: recorded });
+): AppendOutcome => {
+  if (!outcome.ok) {
+    return outcome.reason === 'wrong_expected_revision'
+      ? {
+          ok: false,
+          reason: 'wrong_expected_revision',
+          streamId: request.streamId,
+          actualRevision: outcome.actual < 0 ? 'no_stream' : outcome.actual,
+        }
+      : {
+          ok: false,
+          reason: 'duplicate_tx',
+          streamId: request.streamId,
+          txId: outcome.txId,
+          existingStreamId: outcome.existingStreamId,
+        };
   }
-  return { outcomes, rows, position };
-};
-
-const writePlanned = async (tx: SqlQueryable, rows: PlannedEvent[], position: bigint, recordedAt: string) => {
-  const lastOfStream = new Map<string, { stream_id: string; revision: number; last_hash: string }>();
-  for (const row of rows) {
-    lastOfStream.set(row.stream_id, {
-      stream_id: row.stream_id,
-      revision: row.revision,
-      last_hash: row.metadata.hash,
-    });
-  }
-  await tx.query(
-    `WITH new_events AS (
-       INSERT INTO ledger_events (position, event_id, stream_id, revision, type, data, metadata, tx_id, recorded_at)
-       SELECT position, event_id, stream_id, revision, type, data, metadata, tx_id, recorded_at
-         FROM jsonb_to_recordset($1::jsonb) AS e(position bigint, event_id uuid, stream_id text, revision integer,
-              type text, data jsonb, metadata jsonb, tx_id text, recorded_at timestamptz)
-       RETURNING 1
-     ), streams AS (
-       INSERT INTO ledger_streams (stream_id, revision, last_hash)
-       SELECT stream_id, revision, last_hash
-         FROM jsonb_to_recordset($2::jsonb) AS s(stream_id text, revision integer, last_hash text)
-       ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, last_hash = excluded.last_hash
-       RETURNING 1
-     )
-     UPDATE ledger_head SET position = $3, recorded_at = $4 WHERE id = 1`,
-    [JSON.stringify(rows), JSON.stringify([...lastOfStream.values()]), position.toString(), recordedAt],
-  );
+  const firstPosition = BigInt(outcome.firstPosition);
+  let prevHash = outcome.prevHash;
+  const events = request.events.map((event, index): RecordedEvent => {
+    const hash = outcome.hashes[index] as string;
+    const recorded: RecordedEvent = {
+      eventId: sent.events[index]?.eventId as string,
+      streamId: request.streamId,
+      revision: outcome.firstRevision + index,
+      position: firstPosition + BigInt(index),
+      type: event.type,
+      data: event.data,
+      metadata: { ...event.metadata, recordedAt, prevHash, hash },
+    };
+    prevHash = hash;
+    return recorded;
+  });
+  return { ok: true, nextRevision: outcome.firstRevision + request.events.length - 1, events };
 };
 
 export type SqlEventStoreOptions = {
@@ -201,22 +124,25 @@ export const createSqlEventStore = (sql: SqlClient, options: SqlEventStoreOption
     kind: sql.dialect,
     appendBatch: async (requests) => {
       if (requests.length === 0) return [];
-      const outcomes = await sql.transaction(async (tx) => {
-        // The row lock on ledger_head serialises appenders: positions are assigned and committed in
-        // order, so no reader of the global log can see position n+1 before n.
-        const [head] = await tx.query<{ position: string; recorded_at: Date | string | null }>(
-          'SELECT position::text AS position, recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE',
-        );
-        if (!head) throw new Error('ledger_head is missing: run the event store migration');
-        const lastRecordedAt = head.recorded_at ? new Date(head.recorded_at).getTime() : 0;
-        const recordedAt = new Date(Math.max(now().getTime(), lastRecordedAt)).toISOString();
-        const heads = await readHeads(tx, requests);
-        const plan = planBatch(requests, heads, BigInt(head.position), recordedAt);
-        if (plan.rows.length > 0) await writePlanned(tx, plan.rows, plan.position, recordedAt);
-        return plan.outcomes;
-      });
-      if (outcomes.some((outcome) => outcome.ok)) appended.notify();
-      return outcomes;
+      // One statement: ledger_append takes the ledger_head row lock, so appenders are serialised and
+      // commit in position order — no reader of the global log can see position n+1 before n.
+      const sent = toFunctionRequests(requests);
+      const [row] = await sql.query<{ result: AppendFunctionResult }>(
+        'SELECT ledger_append($1::jsonb, $2) AS result',
+        [JSON.stringify(sent), now().toISOString()],
+      );
+      if (!row) throw new Error('ledger_append returned nothing');
+      const { recordedAt, outcomes } = row.result;
+      const result = requests.map((request, index) =>
+        toOutcome(
+          request,
+          sent[index] as (typeof sent)[number],
+          outcomes[index] as AppendFunctionOutcome,
+          recordedAt,
+        ),
+      );
+      if (result.some((outcome) => outcome.ok)) appended.notify();
+      return result;
     },
     readStream: async (streamId, { fromRevision = 0, maxCount = 2_147_483_647 } = {}) => {
       const rows = await sql.query<EventRow>(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { eventHash, genesisHash } from '../../ledger-core/index.ts';
 import { type LoadFigures, runClosedLoop, seededRandom } from './load-loop.ts';
+import type { UsageProbe } from './postgres-usage.ts';
 
 // The two yardsticks of the core benchmark, on the same Postgres:
 // - the CRUD baseline: one transaction per charge (UPDATE the balance if it covers the amount, INSERT
@@ -30,19 +31,23 @@ const amountText = (random: () => number) => {
 
 export const measureCrudCharges = async (options: {
   databaseUrl: string;
+  applicationName: string;
+  usage: UsageProbe;
   schema: string;
   accounts: number;
   concurrency: number;
   seconds: number;
-}): Promise<LoadFigures> => {
+}): Promise<LoadFigures & { postgresCpuMicrosecondsPerOperation: number | null }> => {
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.concurrency,
+    application_name: options.applicationName,
     options: `-c search_path=${options.schema}`,
   });
   const random = seededRandom(options.concurrency + 1_000);
   try {
-    return await runClosedLoop({
+    await options.usage.begin();
+    const figures = await runClosedLoop({
       concurrency: options.concurrency,
       seconds: options.seconds,
       operation: async (caller, sequence) => {
@@ -70,6 +75,7 @@ export const measureCrudCharges = async (options: {
         }
       },
     });
+    return { ...figures, ...(await options.usage.end(figures.operations)) };
   } finally {
     await pool.end();
   }
@@ -89,17 +95,21 @@ const ceilingColumns = [
 
 export const measureInsertCeiling = async (options: {
   databaseUrl: string;
+  applicationName: string;
+  usage: UsageProbe;
   schema: string;
   seconds: number;
   rowsPerStatement: number;
 }) => {
   const client = new pg.Client({
     connectionString: options.databaseUrl,
+    application_name: options.applicationName,
     options: `-c search_path=${options.schema}`,
   });
   await client.connect();
   try {
     await client.query('CREATE TABLE ceiling_events (LIKE ledger_events INCLUDING ALL)');
+    await options.usage.begin();
     const placeholders = Array.from(
       { length: options.rowsPerStatement },
       (_, row) =>
@@ -148,6 +158,7 @@ export const measureInsertCeiling = async (options: {
       rowsPerStatement: options.rowsPerStatement,
       seconds: Math.round(seconds * 100) / 100,
       rowsPerSecond: Math.round(position / seconds),
+      ...(await options.usage.end(position)),
     };
   } finally {
     await client.end();

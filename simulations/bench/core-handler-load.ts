@@ -93,9 +93,12 @@ export const measureHandlerCharges = async (options: {
   concurrency: number;
   seconds: number;
   runTag: string;
-}): Promise<LoadFigures & { meanCommandsPerAppend: number; meanAppendMs: number }> => {
+}): Promise<
+  LoadFigures & { nodeCpuMicrosecondsPerCharge: number; meanCommandsPerAppend: number; meanAppendMs: number }
+> => {
   const random = seededRandom(options.concurrency);
   const before = { ...options.stats };
+  const cpuBefore = process.cpuUsage();
   const figures = await runClosedLoop({
     concurrency: options.concurrency,
     seconds: options.seconds,
@@ -114,9 +117,14 @@ export const measureHandlerCharges = async (options: {
       );
     },
   });
+  const cpu = process.cpuUsage(cpuBefore);
   const appends = options.stats.appends - before.appends;
   return {
     ...figures,
+    // Node's own CPU per charge (handler, driver and load generator): less sensitive to a busy machine.
+    nodeCpuMicrosecondsPerCharge: figures.operations
+      ? Math.round((cpu.user + cpu.system) / figures.operations)
+      : 0,
     meanCommandsPerAppend: appends
       ? Math.round(((options.stats.commands - before.commands) / appends) * 10) / 10
       : 0,

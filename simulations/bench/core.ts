@@ -8,6 +8,7 @@ import {
   measureHandlerCharges,
   openAndFundAccounts,
 } from './core-handler-load.ts';
+import { createUsageProbe } from './postgres-usage.ts';
 
 // `npm run bench -- core` (issue 3): charges/s through the command handler on the local Postgres at
 // concurrency 1, 16 and 64 over funded accounts, against a one-transaction-per-charge CRUD baseline and
@@ -18,6 +19,9 @@ export const coreTargetChargesPerSecond = 10_000;
 const targetConcurrency = 64;
 const storeMaxConnections = 16;
 const ceilingRowsPerStatement = 1_000;
+const handlerApplicationName = 'bench-core-handler';
+const crudApplicationName = 'bench-core-crud';
+const ceilingApplicationName = 'bench-core-ceiling';
 
 const postgresFacts = async (client: pg.Client) => {
   const setting = async (name: string) =>
@@ -54,8 +58,10 @@ export const coreBenchmark: Benchmark = {
       if (postgres.synchronousCommit !== 'on')
         options.log('WARNING: synchronous_commit is not on; figures are not comparable');
 
+      const handlerUrl = new URL(options.databaseUrl);
+      handlerUrl.searchParams.set('application_name', handlerApplicationName);
       const sql = createPgClient({
-        connectionString: options.databaseUrl,
+        connectionString: handlerUrl.toString(),
         schema,
         maxConnections: storeMaxConnections,
       });
@@ -68,7 +74,9 @@ export const coreBenchmark: Benchmark = {
       options.log(`setup: ${setup.commandsPerSecond} commands/s`);
       const handlerPhases = [];
       for (const concurrency of concurrencies) {
-        const figures = await measureHandlerCharges({
+        const usage = createUsageProbe(admin, handlerApplicationName);
+        await usage.begin();
+        const charges = await measureHandlerCharges({
           handler,
           stats,
           accounts,
@@ -76,6 +84,7 @@ export const coreBenchmark: Benchmark = {
           seconds,
           runTag: schema,
         });
+        const figures = { ...charges, ...(await usage.end(charges.operations)) };
         options.log(
           `handler c=${concurrency}: ${figures.operationsPerSecond} charges/s (p99 ${figures.latencyMs.p99} ms)`,
         );
@@ -90,6 +99,8 @@ export const coreBenchmark: Benchmark = {
       for (const concurrency of concurrencies) {
         const figures = await measureCrudCharges({
           databaseUrl: options.databaseUrl,
+          applicationName: crudApplicationName,
+          usage: createUsageProbe(admin, crudApplicationName),
           schema,
           accounts,
           concurrency,
@@ -102,6 +113,8 @@ export const coreBenchmark: Benchmark = {
       }
       const insertCeiling = await measureInsertCeiling({
         databaseUrl: options.databaseUrl,
+        applicationName: ceilingApplicationName,
+        usage: createUsageProbe(admin, ceilingApplicationName),
         schema,
         seconds,
         rowsPerStatement: ceilingRowsPerStatement,
