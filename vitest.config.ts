@@ -11,6 +11,8 @@ export default defineConfig({
           name: 'unit',
           include: ['**/*.unit.test.ts'],
           exclude: ['node_modules/**', '.data/**'],
+          // Projects with different worker limits must run as separate groups: units first.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -22,6 +24,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Two cores: more workers only make the services contend.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
