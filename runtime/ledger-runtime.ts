@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { type CommandHandler, createCommandHandler, type EventStore } from '../ledger-core/index.ts';
 import type { LedgerConfig } from './config.ts';
 import { openEventStore } from './event-store-factory.ts';
+import { createHandlerMetrics } from './handler-metrics.ts';
 import type { Logger } from './logger.ts';
 import { openReadModelDb } from './read-model-db.ts';
 
@@ -20,8 +21,14 @@ export type LedgerRuntime = {
 export const openLedgerRuntime = async (config: LedgerConfig, logger: Logger): Promise<LedgerRuntime> => {
   const store = await openEventStore(config);
   const db = openReadModelDb(config);
-  const handler = createCommandHandler({ store, timeZone: config.timeZone });
   const registry = new Registry();
+  let queueLength = () => 0;
+  const handler = createCommandHandler({
+    store,
+    timeZone: config.timeZone,
+    observer: createHandlerMetrics(registry, () => queueLength()),
+  });
+  queueLength = handler.queueLength;
   return {
     config,
     logger,

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import type { AccountState } from '../account/state.ts';
 import { isMoneyCommand, type LedgerCommand, streamOfCommand } from '../commands.ts';
 import type { Dated } from '../decider.ts';
@@ -13,6 +14,7 @@ import { currentEventSchemaVersion } from '../events.ts';
 import type { CommandContext, NewEventMetadata } from '../metadata.ts';
 import { formatMoney } from '../money.ts';
 import { isLedgerRejection, LedgerRejection } from '../rejection.ts';
+import { inSpan, recordChildSpan, type Span, traceparentOf } from '../tracing.ts';
 import { type AggregateState, type AnyDecider, createAggregates, toDatedEvent } from './aggregates.ts';
 import { createReferenceChecks } from './reference-checks.ts';
 import { type CachedStream, createStateCache, defaultStateCacheMaxStreams } from './state-cache.ts';
@@ -32,9 +34,11 @@ export type CommandOutcome = {
   state: AggregateState;
 };
 
-/** Hooks for metrics and traces; the handler itself does no I/O beyond the store. */
+/** Hooks for metrics; the handler itself does no I/O beyond the store. */
 export type CommandHandlerObserver = {
-  onAppend?: (info: { commands: number; events: number; durationMs: number; traceparents: string[] }) => void;
+  onAppend?: (info: { commands: number; events: number; durationMs: number }) => void;
+  /** Every command's end: `accepted`, `replayed`, or the rejection code (`error` for a failure). */
+  onCommand?: (info: { type: LedgerCommand['type']; outcome: string; durationMs: number }) => void;
 };
 
 export type CommandHandlerOptions = {
@@ -66,6 +70,7 @@ type Job = {
   context: CommandContext;
   streamId: string;
   attempts: number;
+  span: Span;
   resolve: (outcome: CommandOutcome) => void;
   reject: (error: unknown) => void;
 };
@@ -236,14 +241,18 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
       }
       return retries;
     }
+    const endedAt = performance.now();
     options.observer?.onAppend?.({
       commands: requests.length,
       events: requests.reduce((sum, request) => sum + request.events.length, 0),
-      durationMs: performance.now() - startedAt,
-      traceparents: appending.flatMap(({ job }) =>
-        job.context.traceparent ? [job.context.traceparent] : [],
-      ),
+      durationMs: endedAt - startedAt,
     });
+    for (const { job } of appending) {
+      recordChildSpan('ledger.append', job.span, startedAt, endedAt, {
+        'ledger.stream': job.streamId,
+        'ledger.batch_commands': requests.length,
+      });
+    }
 
     appending.forEach(({ job, decided, entry }, index) => {
       const outcome = outcomes[index] as AppendOutcome;
@@ -319,9 +328,37 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
       if (queue.length >= maxQueuedCommands) {
         throw new LedgerRejection('rate_limited', 'too many commands in flight; retry shortly');
       }
-      await references.check(command);
-      return new Promise<CommandOutcome>((resolve, reject) =>
-        enqueue({ command, context, streamId: streamOfCommand(command), attempts: 0, resolve, reject }),
+      const streamId = streamOfCommand(command);
+      const startedAt = performance.now();
+      const finish = (outcome: string) =>
+        options.observer?.onCommand?.({
+          type: command.type,
+          outcome,
+          durationMs: performance.now() - startedAt,
+        });
+      // An active span (HTTP, MQTT) is the parent; otherwise the caller's traceparent, if any.
+      const parent = trace.getActiveSpan() ? undefined : context.traceparent;
+      return inSpan(
+        'ledger.command',
+        { 'ledger.command': command.type, 'ledger.stream': streamId },
+        async (span) => {
+          try {
+            await references.check(command);
+            // The events carry the command span's context, so relay and projections join its trace.
+            const traceparent = traceparentOf() ?? context.traceparent;
+            const traced = traceparent ? { ...context, traceparent } : context;
+            const outcome = await new Promise<CommandOutcome>((resolve, reject) =>
+              enqueue({ command, context: traced, streamId, attempts: 0, span, resolve, reject }),
+            );
+            span.setAttribute('ledger.position', outcome.position.toString());
+            finish(outcome.replayed ? 'replayed' : 'accepted');
+            return outcome;
+          } catch (error) {
+            finish(isLedgerRejection(error) ? error.code : 'error');
+            throw error;
+          }
+        },
+        parent,
       );
     },
     load,
