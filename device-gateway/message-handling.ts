@@ -1,5 +1,6 @@
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
+import { inMessageSpan, SpanKind } from '../ledger-core/index.ts';
 import type { DeviceStatusWriter, Presence } from './device-status.ts';
 import type { Directory } from './directory.ts';
 import type { InflightGate } from './flow-control.ts';
@@ -21,9 +22,12 @@ export type MessageCounts = {
   byCode: Record<string, number>;
 };
 
+const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** The device's W3C traceparent (MQTT 5 user property); a malformed one is ignored, as the spec says. */
 const traceparentOf = (packet: IPublishPacket): string | undefined => {
   const value = packet.properties?.userProperties?.traceparent;
-  return typeof value === 'string' ? value : undefined;
+  return typeof value === 'string' && traceparentPattern.test(value) ? value : undefined;
 };
 
 export const createMessageHandling = (options: {
@@ -59,7 +63,26 @@ export const createMessageHandling = (options: {
     const startedAt = performance.now();
     let published: Promise<void> = Promise.resolve();
     try {
-      const processed = await options.processor.process(deviceId, payload, traceparentOf(packet));
+      const traceparent = traceparentOf(packet);
+      // The ledger command runs inside this span, so the whole payment is one trace from the terminal on.
+      const processed = await inMessageSpan(
+        'mqtt.request',
+        SpanKind.CONSUMER,
+        { 'messaging.system': 'mqtt', 'device.id': deviceId },
+        traceparent,
+        async (span) => {
+          const result = await options.processor.process(deviceId, payload, traceparent);
+          const { response } = result;
+          span.setAttributes({
+            'ledger.request_type': result.requestType,
+            'ledger.outcome': response.code ?? response.status,
+            ...(response.seq === null ? {} : { 'device.seq': response.seq }),
+            ...(response.txId === undefined ? {} : { 'ledger.tx_id': response.txId }),
+            ...(response.position === undefined ? {} : { 'ledger.position': response.position }),
+          });
+          return result;
+        },
+      );
       const { response } = processed;
       if (processed.garbage) countGarbage(processed.garbage);
       counts[response.status] += 1;

@@ -6,6 +6,8 @@ import {
   defaultTextMapSetter,
   ROOT_CONTEXT,
   type Span,
+  SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
@@ -29,26 +31,86 @@ export const traceparentOf = (ctx: Context = context.active()): string | undefin
   return carrier.traceparent;
 };
 
+const runInSpan = async <T>(
+  name: string,
+  options: SpanOptions,
+  parent: Context,
+  work: (span: Span) => Promise<T>,
+): Promise<T> =>
+  tracer.startActiveSpan(name, options, parent, async (span) => {
+    try {
+      return await work(span);
+    } catch (error) {
+      failSpan(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+
+const failSpan = (span: Span, error: unknown): void => {
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
+};
+
 /** Runs `work` inside a new span, child of `parent` (a traceparent) or of the active span. */
 export const inSpan = async <T>(
   name: string,
   attributes: Attributes,
   work: (span: Span) => Promise<T>,
   parent?: string,
-): Promise<T> =>
-  tracer.startActiveSpan(name, { attributes }, contextFromTraceparent(parent), async (span) => {
-    try {
-      return await work(span);
-    } catch (error) {
-      span.setStatus({
-        code: SpanStatusCode.ERROR,
-        message: error instanceof Error ? error.message : String(error),
-      });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+): Promise<T> => runInSpan(name, { attributes }, contextFromTraceparent(parent), work);
+
+// A message from outside (MQTT request, Kafka record, stored event) starts its span from the traceparent
+// it carried, or a new trace; never from whatever context happened to be active where it was received.
+const messageContext = (traceparent: string | undefined): Context =>
+  traceparent ? contextFromTraceparent(traceparent) : ROOT_CONTEXT;
+
+/** Runs `work` inside a new active span for one message: child of its traceparent, else a new trace. */
+export const inMessageSpan = async <T>(
+  name: string,
+  kind: SpanKind,
+  attributes: Attributes,
+  traceparent: string | undefined,
+  work: (span: Span) => Promise<T>,
+): Promise<T> => runInSpan(name, { kind, attributes }, messageContext(traceparent), work);
+
+/**
+ * Starts, without activating, a span for one message of a batch (each keeps its own trace): child of
+ * its traceparent, else a new trace. The caller ends it with `endSpan`.
+ */
+export const startMessageSpan = (
+  name: string,
+  kind: SpanKind,
+  attributes: Attributes,
+  traceparent: string | undefined,
+): Span => tracer.startSpan(name, { kind, attributes }, messageContext(traceparent));
+
+/** Ends a span, marked failed when `error` is given. */
+export const endSpan = (span: Span, error?: unknown): void => {
+  if (error !== undefined) failSpan(span, error);
+  span.end();
+};
+
+/** Runs `work`, then ends every span: marked failed when `work` throws. */
+export const endSpansAfter = async <T>(spans: Iterable<Span>, work: () => Promise<T>): Promise<T> => {
+  const open = [...spans];
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    for (const span of open) endSpan(span, error);
+    throw error;
+  }
+  for (const span of open) endSpan(span);
+  return result;
+};
+
+/** The traceparent that makes a receiver's span a child of `span`. */
+export const traceparentOfSpan = (span: Span): string | undefined =>
+  traceparentOf(trace.setSpan(ROOT_CONTEXT, span));
 
 /** A span that already happened (start and end known), child of the given span's context. */
 export const recordChildSpan = (
@@ -62,3 +124,4 @@ export const recordChildSpan = (
 };
 
 export type { Span };
+export { SpanKind };

@@ -1,7 +1,13 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { EventStore } from '../ledger-core/index.ts';
+import {
+  type EventStore,
+  endSpansAfter,
+  type RecordedEvent,
+  SpanKind,
+  startMessageSpan,
+} from '../ledger-core/index.ts';
 import { type ApplyHooks, applyEventsInTransaction } from './apply/apply-events.ts';
 import { readModelsPosition } from './checkpoints.ts';
 import { decodeRecordedEvent, type ProjectableEvent } from './envelope.ts';
@@ -23,6 +29,19 @@ export type InProcessProjectorOptions = {
   hooks?: ApplyHooks;
 };
 
+/** One `projection.apply` span per event, child of the command that wrote it (its metadata traceparent). */
+const startApplySpan = (event: RecordedEvent) =>
+  startMessageSpan(
+    'projection.apply',
+    SpanKind.CONSUMER,
+    {
+      'ledger.stream': event.streamId,
+      'ledger.position': event.position.toString(),
+      'ledger.event_type': event.type,
+    },
+    event.metadata.traceparent,
+  );
+
 /**
  * Embedded mode: the read models follow the event store's global log directly, no Kafka. The same
  * validation and `applyEvents` as the Kafka projector; what fails either is logged and counted (there
@@ -33,39 +52,41 @@ export const startInProcessProjector = (options: InProcessProjectorOptions): Sup
   const metrics = createProjectionMetrics(options.registry);
   const log = options.logger.child({ component: 'in-process-projector' });
 
+  const applyBatch = async (events: readonly RecordedEvent[]) => {
+    const valid: ProjectableEvent[] = [];
+    for (const event of events) {
+      const decoded = decodeRecordedEvent(event);
+      if (decoded.ok) valid.push(decoded.event);
+      else {
+        metrics.deadLetter('projector', decoded.reason);
+        log.error(
+          { position: event.position.toString(), reason: decoded.reason },
+          'skipped an invalid event',
+        );
+      }
+    }
+    const result = await applyEventsInTransaction(db, valid, {
+      timeZone,
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+    });
+    for (const rejected of result.rejected) {
+      metrics.deadLetter('projector', `rejected: ${rejected.reason}`);
+      log.error(
+        { position: rejected.position.toString(), reason: rejected.reason },
+        'skipped a refused event',
+      );
+    }
+    metrics.eventsApplied('in-process', result.applied);
+    metrics.projectionPosition(readModelsProjection, result.position);
+  };
+
   const start = async () => {
     const fromPosition = await readModelsPosition(db);
     log.info({ fromPosition: fromPosition.toString() }, 'projector following the event log');
     return store.subscribeToAll({
       fromPosition,
       maxBatchSize: options.batchSize ?? defaultInProcessBatchSize,
-      onBatch: async (events) => {
-        const valid: ProjectableEvent[] = [];
-        for (const event of events) {
-          const decoded = decodeRecordedEvent(event);
-          if (decoded.ok) valid.push(decoded.event);
-          else {
-            metrics.deadLetter('projector', decoded.reason);
-            log.error(
-              { position: event.position.toString(), reason: decoded.reason },
-              'skipped an invalid event',
-            );
-          }
-        }
-        const result = await applyEventsInTransaction(db, valid, {
-          timeZone,
-          ...(options.hooks ? { hooks: options.hooks } : {}),
-        });
-        for (const rejected of result.rejected) {
-          metrics.deadLetter('projector', `rejected: ${rejected.reason}`);
-          log.error(
-            { position: rejected.position.toString(), reason: rejected.reason },
-            'skipped a refused event',
-          );
-        }
-        metrics.eventsApplied('in-process', result.applied);
-        metrics.projectionPosition(readModelsProjection, result.position);
-      },
+      onBatch: (events) => endSpansAfter(events.map(startApplySpan), () => applyBatch(events)),
     });
   };
 

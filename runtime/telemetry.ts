@@ -28,6 +28,10 @@ export type Telemetry = { shutdown: () => Promise<void> };
 
 export const defaultTraceSampleRatio = 1;
 
+/** Prometheus scrapes and health probes arrive every few seconds and tell nothing about a payment. */
+const scrapePaths = new Set(['/metrics', '/health']);
+const isScrape = (url: string | undefined): boolean => scrapePaths.has((url ?? '').split('?')[0] ?? '');
+
 export const startTelemetry = (options: TelemetryOptions): Telemetry => {
   const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   if (options.otlpEndpoint) {
@@ -44,10 +48,18 @@ export const startTelemetry = (options: TelemetryOptions): Telemetry => {
       root: new TraceIdRatioBasedSampler(options.sampleRatio ?? defaultTraceSampleRatio),
     }),
     spanProcessors: processors,
+    // Logs go to stdout through pino (with trace ids), not to an OTLP log exporter.
+    logRecordProcessors: [],
     instrumentations: [
-      new HttpInstrumentation(),
-      new PgInstrumentation(),
-      new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => isScrape(request.url),
+      }),
+      // Pollers (subscriptions, lag gauges) would otherwise start a trace for every query they make.
+      new PgInstrumentation({ requireParentSpan: true }),
+      new FastifyOtelInstrumentation({
+        registerOnInitialization: true,
+        ignorePaths: ({ url }) => isScrape(url),
+      }),
     ],
   });
   sdk.start();

@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { endSpansAfter, type Span, SpanKind, startMessageSpan } from '../../ledger-core/index.ts';
 import { type ApplyHooks, applyEvents } from '../apply/apply-events.ts';
 import { decodeMessageValue, type ProjectableEvent } from '../envelope.ts';
 import { createProjectionMetrics, type ProjectionMetrics } from '../metrics.ts';
@@ -63,12 +64,31 @@ const chunksOf = <T>(items: readonly T[], size: number): T[][] => {
   return chunks;
 };
 
+/** One `projection.apply` span per message, child of the relay's span named in its traceparent header. */
+const startApplySpan = (message: KafkaMessage, topic: string, partition: number): Span =>
+  startMessageSpan(
+    'projection.apply',
+    SpanKind.CONSUMER,
+    {
+      'messaging.system': 'kafka',
+      'messaging.destination.name': topic,
+      'messaging.kafka.partition': partition,
+      'messaging.kafka.offset': message.offset,
+      'ledger.stream': message.key?.toString() ?? '',
+      'ledger.position': message.headers?.[headerNames.position]?.toString() ?? '',
+      'ledger.event_type': message.headers?.[headerNames.eventType]?.toString() ?? '',
+    },
+    message.headers?.[headerNames.traceparent]?.toString(),
+  );
+
 type BatchContext = {
   options: KafkaProjectorOptions;
   consumer: Consumer;
   producer: Producer;
   metrics: ProjectionMetrics;
   log: Logger;
+  /** The chunk's `projection.apply` spans; a dead-lettered message's is marked so. */
+  spans: Map<KafkaMessage, Span>;
 };
 
 /**
@@ -77,7 +97,7 @@ type BatchContext = {
  * come again and the checkpoint skips them.
  */
 const processChunk = async (context: BatchContext, payload: EachBatchPayload, messages: KafkaMessage[]) => {
-  const { options, consumer, producer, metrics, log } = context;
+  const { options, consumer, producer, metrics, log, spans } = context;
   const { topic, partition } = payload.batch;
   const valid: ProjectableEvent[] = [];
   const messageAt = new Map<bigint, KafkaMessage>();
@@ -97,6 +117,7 @@ const processChunk = async (context: BatchContext, payload: EachBatchPayload, me
       acks: -1,
     });
     for (const entry of entries) {
+      spans.get(entry.message)?.setAttribute('ledger.outcome', 'dead_lettered');
       metrics.deadLetter('projector', entry.reason);
       log.error({ offset: entry.message.offset, reason: entry.reason }, 'dead-lettered a message');
     }
@@ -163,14 +184,16 @@ export const startKafkaProjector = (options: KafkaProjectorOptions): Supervised 
     await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    const context: BatchContext = { options, consumer, producer, metrics, log };
+    const context: Omit<BatchContext, 'spans'> = { options, consumer, producer, metrics, log };
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         for (const chunk of chunksOf(payload.batch.messages, maxEventsPerTransaction)) {
           if (!payload.isRunning() || payload.isStale()) return;
-          await processChunk(context, payload, chunk);
+          const { topic, partition } = payload.batch;
+          const spans = new Map(chunk.map((message) => [message, startApplySpan(message, topic, partition)]));
+          await endSpansAfter(spans.values(), () => processChunk({ ...context, spans }, payload, chunk));
         }
       },
     });

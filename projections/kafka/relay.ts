@@ -2,11 +2,19 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { EventStore, RecordedEvent } from '../../ledger-core/index.ts';
+import {
+  type EventStore,
+  endSpansAfter,
+  type RecordedEvent,
+  type Span,
+  SpanKind,
+  startMessageSpan,
+  traceparentOfSpan,
+} from '../../ledger-core/index.ts';
 import { readRelayCheckpoint, writeRelayCheckpoint } from '../checkpoints.ts';
 import { createProjectionMetrics } from '../metrics.ts';
 import { type Supervised, supervise } from '../supervisor.ts';
-import { chunkBySize, relayMessagesOf } from './messages.ts';
+import { chunkBySize, headerNames, relayMessagesOf } from './messages.ts';
 import { deadLetterTopicOf, defaultLedgerTopicPartitions, ensureLedgerTopics } from './topics.ts';
 
 export const defaultRelayBatchSize = 500;
@@ -31,6 +39,38 @@ export type RelayOptions = {
   registry?: Registry;
   restartDelayMs?: number;
   hooks?: RelayHooks;
+};
+
+/**
+ * One `relay.publish` span per event, child of the command that wrote it (its metadata traceparent);
+ * the message's traceparent header then names this span, so the projection joins the same trace.
+ */
+const startPublishSpans = (events: readonly RecordedEvent[], topic: string): Map<string, Span> =>
+  new Map(
+    events.map((event) => [
+      event.position.toString(),
+      startMessageSpan(
+        'relay.publish',
+        SpanKind.PRODUCER,
+        {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': topic,
+          'ledger.stream': event.streamId,
+          'ledger.position': event.position.toString(),
+          'ledger.event_type': event.type,
+          ...(event.metadata.txId ? { 'ledger.tx_id': event.metadata.txId } : {}),
+        },
+        event.metadata.traceparent,
+      ),
+    ]),
+  );
+
+const withPublishTraceparents = (messages: readonly Message[], spans: Map<string, Span>): void => {
+  for (const message of messages) {
+    const span = spans.get(String(message.headers?.[headerNames.position]));
+    const traceparent = span && traceparentOfSpan(span);
+    if (traceparent && message.headers) message.headers[headerNames.traceparent] = traceparent;
+  }
 };
 
 const sendAll = async (producer: Producer, topic: string, messages: readonly Message[]) => {
@@ -67,7 +107,9 @@ export const startRelay = (options: RelayOptions): Supervised => {
         const last = events[events.length - 1];
         if (!last) return;
         const messages = relayMessagesOf(events);
-        await sendAll(producer, topic, messages.events);
+        const spans = startPublishSpans(events, topic);
+        withPublishTraceparents(messages.events, spans);
+        await endSpansAfter(spans.values(), () => sendAll(producer, topic, messages.events));
         if (messages.deadLetters.length > 0) {
           await sendAll(producer, deadLetterTopicOf(topic), messages.deadLetters);
           for (const message of messages.deadLetters) {
