@@ -21,7 +21,11 @@ export const registerStartCommand = (program: Command): void => {
     .action(async (options: { services?: string[]; demo: boolean }) => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
-      const telemetry = startTelemetry({ serviceName: 'campus-ledger', otlpEndpoint: config.otlpEndpoint });
+      const telemetry = startTelemetry({
+        serviceName: 'campus-ledger',
+        otlpEndpoint: config.otlpEndpoint,
+        ...(config.traceSampleRatio === undefined ? {} : { sampleRatio: config.traceSampleRatio }),
+      });
       // Loaded after telemetry, so the http and pg instrumentations see the modules load.
       const { openLedgerRuntime } = await import('../runtime/ledger-runtime.ts');
       const { migrateReadSide, serviceNames, startServices, stopServices } = await import(

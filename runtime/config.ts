@@ -40,6 +40,10 @@ const envSchema = z.object({
   DEVICE_MASTER_KEY: z.string().min(16).default(developmentDeviceMasterKey),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+  /** Share of new traces sampled (parent-based: a sampled caller's trace is always followed). */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  /** A /metrics and /health listener for processes that run no HTTP API (gateway, relay, projections). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
 });
 
 export type LedgerConfig = {
@@ -64,6 +68,8 @@ export type LedgerConfig = {
   deviceMasterKey: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   otlpEndpoint: string | undefined;
+  traceSampleRatio: number | undefined;
+  metricsPort: number | undefined;
 };
 
 const ensureTimeZone = (timeZone: string): string => {
@@ -110,5 +116,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): LedgerConfig =
     deviceMasterKey: values.DEVICE_MASTER_KEY,
     logLevel: values.LOG_LEVEL,
     otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+    traceSampleRatio: values.OTEL_TRACES_SAMPLER_ARG,
+    metricsPort: values.METRICS_PORT,
   };
 };

@@ -10,6 +10,8 @@ import {
 } from '../projections/index.ts';
 import { buildQueryApi } from '../query-api/index.ts';
 import type { LedgerRuntime } from './ledger-runtime.ts';
+import { startMetricsListener } from './metrics-listener.ts';
+import { registerOperatorMetrics, relayNameFor } from './operator-metrics.ts';
 
 export const serviceNames = ['command-api', 'query-api', 'device-gateway', 'relay', 'projections'] as const;
 export type ServiceName = (typeof serviceNames)[number];
@@ -51,6 +53,7 @@ export const startServices = async (
   const kafka = config.kafkaBrokers
     ? createKafka({ brokers: config.kafkaBrokers, clientId: 'campus-ledger', logger })
     : undefined;
+  registerOperatorMetrics(registry, { db, store, relayNames: kafka ? [relayNameFor(config.topic)] : [] });
   try {
     if (wanted.has('projections')) {
       if (kafka) {
@@ -58,6 +61,7 @@ export const startServices = async (
           kafka,
           db,
           topic: config.topic,
+          groupId: config.projectionGroup,
           timeZone: config.timeZone,
           logger,
           registry,
@@ -73,7 +77,15 @@ export const startServices = async (
       }
     }
     if (wanted.has('relay') && kafka) {
-      const relay = startRelay({ store, db, kafka, topic: config.topic, logger, registry });
+      const relay = startRelay({
+        store,
+        db,
+        kafka,
+        topic: config.topic,
+        relayName: relayNameFor(config.topic),
+        logger,
+        registry,
+      });
       running.push({
         name: 'relay',
         detail: `event store → Kafka ${config.kafkaBrokers?.join(',')}`,
@@ -123,6 +135,18 @@ export const startServices = async (
         mqttProtocolVersion: mqttProtocolVersionFor(config),
       });
       running.push({ name: 'device-gateway', detail: `MQTT ${mqttUrl}`, stop: gateway.stop });
+    }
+    if (config.metricsPort !== undefined) {
+      const listener = await startMetricsListener({
+        service: names.join(','),
+        host: config.host,
+        port: config.metricsPort,
+        registry,
+        store,
+        db,
+        logger,
+      });
+      running.push({ name: 'metrics', detail: listener.address, stop: listener.stop });
     }
   } catch (error) {
     await stopServices(running);
