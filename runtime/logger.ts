@@ -55,12 +55,11 @@ export const createLogger = (
       serializers: { err: maskedError },
       hooks: {
         logMethod(args, method) {
-          method.apply(
-            this,
-            args.map((arg) => (typeof arg === 'string' ? maskCardNumbersIn(arg) : arg)) as Parameters<
-              typeof method
-            >,
-          );
+          const masked = args.map((arg) => (typeof arg === 'string' ? maskCardNumbersIn(arg) : arg));
+          // `logger.error(error)` makes the error's own message the line's message: mask it too.
+          const [first] = args;
+          if (first instanceof Error && args.length === 1) masked.push(maskCardNumbersIn(first.message));
+          method.apply(this, masked as Parameters<typeof method>);
         },
       },
     },

@@ -1,0 +1,67 @@
+import { Writable } from 'node:stream';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inSpan } from '../ledger-core/index.ts';
+import { createLogger } from './logger.ts';
+import { startTelemetry } from './telemetry.ts';
+
+// The runtime's logger: trace and span ids of the active span on every line written inside one, and
+// no card number in full, wherever it hides in a line. Telemetry (process-wide globals) is started here
+// once, which is why this file is apart from other logger tests.
+
+const exporter = new InMemorySpanExporter();
+const processor = new SimpleSpanProcessor(exporter);
+const telemetry = startTelemetry({ serviceName: 'logger-test', spanProcessors: [processor] });
+afterAll(() => telemetry.shutdown());
+
+const capture = () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const raw: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      raw.push(String(chunk));
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', destination }), lines, raw };
+};
+
+describe('runtime logger', () => {
+  it('puts the active span’s trace and span ids on every line written inside it, and none outside', async () => {
+    const { logger, lines } = capture();
+    logger.info('before');
+    const ids = await inSpan('work', {}, async (span) => {
+      logger.child({ component: 'child' }).debug('inside');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      logger.warn({ detail: 'x' }, 'inside, after an await');
+      return span.spanContext();
+    });
+    logger.info('after');
+
+    expect(lines.map((line) => line.msg)).toEqual(['before', 'inside', 'inside, after an await', 'after']);
+    for (const line of [lines[1], lines[2]]) {
+      expect(line).toMatchObject({ trace_id: ids.traceId, span_id: ids.spanId, trace_flags: '01' });
+    }
+    for (const line of [lines[0], lines[3]]) expect(line).not.toHaveProperty('trace_id');
+    await processor.forceFlush();
+    expect(exporter.getFinishedSpans().map((span) => span.spanContext().traceId)).toContain(ids.traceId);
+  });
+
+  it('masks card numbers in card fields, messages, glued to words, and in error messages and stacks', () => {
+    const { logger, raw } = capture();
+    const cards = ['6222020000001234', '6222020000005678', '62220200000099', '6222020000004321'];
+    logger.info({ cardNo: cards[0], request: { newCardNo: cards[1] } }, 'card fields');
+    logger.info(`card ${cards[2]} refused`);
+    logger.info(`card_${cards[3]}_x`);
+    logger.error({ err: new Error(`charge failed for ${cards[0]}`) }, 'an error');
+    logger.error(new Error(`direct error ${cards[1]}`));
+    logger.error(new Error(`direct error ${cards[2]}`), 'with a message of its own');
+
+    const written = raw.join('');
+    for (const card of cards) expect(written).not.toContain(card);
+    expect(written).toContain('6222********1234');
+    expect(written).toContain('card_6222********4321_x');
+    expect(written).toContain('charge failed for 6222********1234');
+  });
+});
