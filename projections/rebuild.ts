@@ -8,9 +8,11 @@ import { quoteIdentifier } from './schema-name.ts';
 
 /**
  * Events per rebuild transaction. Large, because an account touched by a batch is written once per
- * batch however many of its events the batch holds.
+ * batch however many of its events the batch holds (a million-event log of 20,000 accounts rebuilds
+ * about twice as fast with 100,000 as with 20,000). Two batches are in memory at a time: about 1 GB
+ * of process memory at this size.
  */
-export const defaultRebuildBatchSize = 20_000;
+export const defaultRebuildBatchSize = 100_000;
 
 export type RebuildProgress = { position: Position; targetPosition: Position; events: number };
 

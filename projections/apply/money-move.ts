@@ -5,11 +5,12 @@ import { type Fen, fenOf } from './fen.ts';
 import type { TransactionRow } from './rows.ts';
 
 // What one money event means for the money read models: the card's transaction line, its double-entry
-// postings (summing to zero, I1), its daily total and its merchant sales.
+// transfer (two postings summing to zero, I1), its daily total and its merchant sales.
 
 export type MoneyMove = {
   transaction: TransactionRow;
-  postings: Array<{ ledgerAccount: string; amount: Fen }>;
+  /** Absent when no money moves between ledger accounts (closing an empty account). */
+  transfer?: { from: string; to: string; amount: Fen };
   daily?: { dimension: DailyTotalDimension; key: string; amount: Fen };
   sales?: { merchantId: string; kind: 'charge' | 'refund'; amount: Fen };
 };
@@ -49,12 +50,6 @@ const transactionLine = (
   offline: details.offline ?? false,
 });
 
-/** A transfer of `amount` from one ledger account to another, as two postings that sum to zero. */
-const transfer = (from: string, to: string, amount: Fen) => [
-  { ledgerAccount: from, amount: -amount },
-  { ledgerAccount: to, amount },
-];
-
 /** The money move of an account event (undefined for lifecycle events); `balanceAfter` is the card's. */
 export const moneyMoveOf = (
   projectable: ProjectableEvent & { event: AccountEvent },
@@ -77,7 +72,7 @@ export const moneyMoveOf = (
           channel,
           externalRef: event.data.externalRef ?? null,
         }),
-        postings: transfer(`channel:${channel}`, card, amount),
+        transfer: { from: `channel:${channel}`, to: card, amount },
         daily: { dimension: 'channel', key: channel, amount },
       };
     }
@@ -93,7 +88,7 @@ export const moneyMoveOf = (
           deviceId: event.data.deviceId ?? null,
           offline,
         }),
-        postings: transfer(card, `merchant:${merchantId}`, amount),
+        transfer: { from: card, to: `merchant:${merchantId}`, amount },
         daily: { dimension: 'merchant', key: merchantId, amount },
         sales: { merchantId, kind: 'charge', amount },
       };
@@ -104,7 +99,7 @@ export const moneyMoveOf = (
       const merchantId = chargeMerchantId as string;
       return {
         transaction: line({ txId, type: 'refund', amount, merchantId, chargeTxId }),
-        postings: transfer(`merchant:${merchantId}`, card, amount),
+        transfer: { from: `merchant:${merchantId}`, to: card, amount },
         // Merchant totals are net: a refund takes back from the merchant of the refunded charge.
         daily: { dimension: 'merchant', key: merchantId, amount: -amount },
         sales: { merchantId, kind: 'refund', amount },
@@ -115,7 +110,7 @@ export const moneyMoveOf = (
       const amount = fenOf(event.data.amount);
       return {
         transaction: line({ txId, type: 'bill-payment', amount: -amount, payee, billRef }),
-        postings: transfer(card, `payee:${payee}`, amount),
+        transfer: { from: card, to: `payee:${payee}`, amount },
         daily: { dimension: 'payee', key: payee, amount },
       };
     }
@@ -124,10 +119,10 @@ export const moneyMoveOf = (
       const payout = fenOf(event.data.payoutAmount);
       const transaction = line({ txId, type: 'close', amount: -payout, channel: payoutChannel });
       // Closing an empty account moves no money: a history line, but no postings and no total.
-      if (payout === 0n) return { transaction, postings: [] };
+      if (payout === 0n) return { transaction };
       return {
         transaction,
-        postings: transfer(card, `payout:${payoutChannel}`, payout),
+        transfer: { from: card, to: `payout:${payoutChannel}`, amount: payout },
         daily: { dimension: 'payout', key: payoutChannel, amount: payout },
       };
     }

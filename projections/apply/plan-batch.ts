@@ -74,7 +74,7 @@ const utcHourOf = (instant: string): string =>
 const emptyChanges = (): BatchChanges => ({
   accounts: new Map(),
   transactions: [],
-  postings: [],
+  transfers: [],
   merchantSales: new Map(),
   dailyTotals: new Map(),
   merchants: new Map(),
@@ -140,13 +140,13 @@ export const planBatch = (
     if (event.type === 'Charged') chargedInBatch.set(event.data.txId, event.data.merchantId);
     if (!move) return;
     changes.transactions.push(move.transaction);
-    for (const [postingIndex, posting] of move.postings.entries()) {
-      changes.postings.push({
+    if (move.transfer) {
+      changes.transfers.push({
         position: projectable.position,
-        postingIndex,
         txId: move.transaction.txId,
-        ledgerAccount: posting.ledgerAccount,
-        amount: posting.amount,
+        from: move.transfer.from,
+        to: move.transfer.to,
+        amount: move.transfer.amount,
         businessDate,
         recordedAt: projectable.recordedAt,
       });

@@ -69,23 +69,17 @@ describe('planBatch', () => {
     ]);
     expect(changes.transactions[2]?.merchantId).toBe('m1');
 
-    for (const position of new Set(changes.postings.map((posting) => posting.position))) {
-      const postings = changes.postings.filter((posting) => posting.position === position);
-      expect(postings).toHaveLength(2);
-      expect(postings.reduce((sum, posting) => sum + posting.amount, 0n)).toBe(0n);
-    }
-    expect(changes.postings.map((posting) => [posting.ledgerAccount, text(posting.amount)])).toEqual([
-      ['channel:wechat', '-100.00'],
-      ['card:a1', '100.00'],
-      ['card:a1', '-30.50'],
-      ['merchant:m1', '30.50'],
-      ['merchant:m1', '-10.00'],
-      ['card:a1', '10.00'],
-      ['card:a1', '-20.00'],
-      ['payee:water', '20.00'],
-      ['card:a1', '-59.50'],
-      ['payout:bank', '59.50'],
+    expect(changes.transfers.map((transfer) => [transfer.from, transfer.to, text(transfer.amount)])).toEqual([
+      ['channel:wechat', 'card:a1', '100.00'],
+      ['card:a1', 'merchant:m1', '30.50'],
+      ['merchant:m1', 'card:a1', '10.00'],
+      ['card:a1', 'payee:water', '20.00'],
+      ['card:a1', 'payout:bank', '59.50'],
     ]);
+    expect(changes.transfers.map((transfer) => transfer.position)).toEqual([3n, 4n, 5n, 6n, 7n]);
+    expect(
+      changes.transfers.every((transfer) => transfer.amount > 0n && transfer.businessDate === '2025-03-01'),
+    ).toBe(true);
 
     const sales = [...changes.merchantSales.values()];
     expect(
@@ -135,7 +129,7 @@ describe('planBatch', () => {
     expect(account && text(account.balance)).toBe('-22.00');
   });
 
-  it('closing an empty account writes a history line without postings or totals', () => {
+  it('closing an empty account writes a history line without a transfer or totals', () => {
     const log = eventLog();
     const changes = planBatch(
       [
@@ -149,7 +143,7 @@ describe('planBatch', () => {
       timeZone,
     );
     expect(changes.transactions.map((row) => [row.type, text(row.amount)])).toEqual([['close', '0.00']]);
-    expect(changes.postings).toEqual([]);
+    expect(changes.transfers).toEqual([]);
     expect(changes.dailyTotals.size).toBe(0);
   });
 
@@ -175,7 +169,7 @@ describe('planBatch', () => {
     expect(refused.rejected).toEqual([
       { position: 3n, eventId: 'event-3', reason: 'refund of unknown charge c1 (at position 3)' },
     ]);
-    expect([refused.accounts.size, refused.transactions.length, refused.postings.length]).toEqual([0, 0, 0]);
+    expect([refused.accounts.size, refused.transactions.length, refused.transfers.length]).toEqual([0, 0, 0]);
     const withCharge = { ...known, chargeMerchants: new Map([['c1', 'm1']]) };
     const changes = planBatch([refund], withCharge, timeZone);
     expect(changes.transactions[0]?.merchantId).toBe('m1');
@@ -229,6 +223,6 @@ describe('planBatch', () => {
       position: 8n,
     });
     expect(changes.merchants.get('m1')).toMatchObject({ name: 'Shop', position: 9n });
-    expect(changes.postings).toEqual([]);
+    expect(changes.transfers).toEqual([]);
   });
 });

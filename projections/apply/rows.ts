@@ -45,11 +45,15 @@ export type TransactionRow = {
   offline: boolean;
 };
 
-export type PostingRow = {
+/**
+ * One double-entry move: `amount` (> 0) leaves `from` and reaches `to`. It is stored as two journal
+ * postings, −amount on `from` (posting 0) and +amount on `to` (posting 1), which sum to zero (I1).
+ */
+export type TransferRow = {
   position: Position;
-  postingIndex: number;
   txId: string;
-  ledgerAccount: string;
+  from: string;
+  to: string;
   amount: Fen;
   businessDate: string;
   recordedAt: string;
@@ -99,7 +103,7 @@ export type BatchChanges = {
   /** Final state of every account the batch touched. */
   accounts: Map<string, AccountRow>;
   transactions: TransactionRow[];
-  postings: PostingRow[];
+  transfers: TransferRow[];
   merchantSales: Map<string, MerchantSalesDelta>;
   dailyTotals: Map<string, DailyTotalDelta>;
   merchants: Map<string, MerchantRow>;
