@@ -5,11 +5,11 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
-  NoopSpanProcessor,
   ParentBasedSampler,
   type SpanProcessor,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
+import { cardMaskingSpanProcessor } from './span-masking.ts';
 
 // OpenTelemetry, set up once per process before the instrumented modules load. Traces are exported over
 // OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise spans still exist (trace ids reach the logs
@@ -33,7 +33,7 @@ const scrapePaths = new Set(['/metrics', '/health']);
 const isScrape = (url: string | undefined): boolean => scrapePaths.has((url ?? '').split('?')[0] ?? '');
 
 export const startTelemetry = (options: TelemetryOptions): Telemetry => {
-  const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  const processors: SpanProcessor[] = [cardMaskingSpanProcessor, ...(options.spanProcessors ?? [])];
   if (options.otlpEndpoint) {
     processors.push(
       new BatchSpanProcessor(
@@ -41,7 +41,6 @@ export const startTelemetry = (options: TelemetryOptions): Telemetry => {
       ),
     );
   }
-  if (processors.length === 0) processors.push(new NoopSpanProcessor());
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     sampler: new ParentBasedSampler({
