@@ -24,6 +24,7 @@ export const registerStartCommand = (program: Command): void => {
       const telemetry = startTelemetry({
         serviceName: 'campus-ledger',
         otlpEndpoint: config.otlpEndpoint,
+        context: config.traceContext,
         ...(config.traceSampleRatio === undefined ? {} : { sampleRatio: config.traceSampleRatio }),
       });
       // Loaded after telemetry, so the http and pg instrumentations see the modules load.

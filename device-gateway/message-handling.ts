@@ -1,6 +1,6 @@
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
-import { inMessageSpan, SpanKind } from '../ledger-core/index.ts';
+import { inMessageSpan, SpanKind, traceparentOfSpan } from '../ledger-core/index.ts';
 import type { DeviceStatusWriter, Presence } from './device-status.ts';
 import type { Directory } from './directory.ts';
 import type { InflightGate } from './flow-control.ts';
@@ -64,15 +64,22 @@ export const createMessageHandling = (options: {
     let published: Promise<void> = Promise.resolve();
     try {
       const traceparent = traceparentOf(packet);
-      // The ledger command runs inside this span, so the whole payment is one trace from the terminal on.
+      // The ledger command is this span's child, so the whole payment is one trace from the terminal on.
+      // The span is named to the command explicitly, not only made active: that holds without a context
+      // manager (see docs/observability.md).
       const processed = await inMessageSpan(
         'mqtt.request',
         SpanKind.CONSUMER,
         { 'messaging.system': 'mqtt', 'device.id': deviceId },
         traceparent,
         async (span) => {
-          const result = await options.processor.process(deviceId, payload, traceparent);
+          const result = await options.processor.process(
+            deviceId,
+            payload,
+            traceparentOfSpan(span) ?? traceparent,
+          );
           const { response } = result;
+          if (!span.isRecording()) return result;
           span.setAttributes({
             'ledger.request_type': result.requestType,
             'ledger.outcome': response.code ?? response.status,

@@ -42,6 +42,8 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
   /** Share of new traces sampled (parent-based: a sampled caller's trace is always followed). */
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  /** How spans follow async work: explicit hops (cheap) or AsyncLocalStorage (see runtime/telemetry.ts). */
+  TRACE_CONTEXT: z.enum(['explicit', 'async-local-storage']).default('explicit'),
   /** A /metrics and /health listener for processes that run no HTTP API (gateway, relay, projections). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
 });
@@ -69,6 +71,7 @@ export type LedgerConfig = {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   otlpEndpoint: string | undefined;
   traceSampleRatio: number | undefined;
+  traceContext: 'explicit' | 'async-local-storage';
   metricsPort: number | undefined;
 };
 
@@ -117,6 +120,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): LedgerConfig =
     logLevel: values.LOG_LEVEL,
     otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
     traceSampleRatio: values.OTEL_TRACES_SAMPLER_ARG,
+    traceContext: values.TRACE_CONTEXT,
     metricsPort: values.METRICS_PORT,
   };
 };

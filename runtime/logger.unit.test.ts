@@ -11,7 +11,12 @@ import { startTelemetry } from './telemetry.ts';
 
 const exporter = new InMemorySpanExporter();
 const processor = new SimpleSpanProcessor(exporter);
-const telemetry = startTelemetry({ serviceName: 'logger-test', spanProcessors: [processor] });
+// Trace ids reach log lines through the active context, which AsyncLocalStorage carries across awaits.
+const telemetry = startTelemetry({
+  serviceName: 'logger-test',
+  context: 'async-local-storage',
+  spanProcessors: [processor],
+});
 afterAll(() => telemetry.shutdown());
 
 const capture = () => {

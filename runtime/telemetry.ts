@@ -1,4 +1,5 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel';
+import type { ContextManager } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -12,14 +13,26 @@ import {
 import { cardMaskingSpanProcessor } from './span-masking.ts';
 
 // OpenTelemetry, set up once per process before the instrumented modules load. Traces are exported over
-// OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise spans still exist (trace ids reach the logs
-// and the event metadata) but go nowhere.
+// OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise spans still exist (trace ids reach the
+// event metadata and the Kafka headers) but go nowhere.
+//
+// How the active span is found inside async work is a choice (TRACE_CONTEXT, docs/observability.md):
+// - `explicit` (default): no context manager. Every hop of a payment names its parent explicitly (the
+//   gateway's span to the command, the command's to its events, the relay's to Kafka), so a payment is
+//   still one trace; library spans (pg) are not recorded and log lines carry no trace ids.
+// - `async-local-storage`: the active span follows every await, so pg and HTTP spans nest under the
+//   payment's and every log line written inside a span carries its ids. On Node 20 AsyncLocalStorage
+//   runs on async hooks, which slow every promise whether or not the trace is sampled.
+
+export const traceContextModes = ['explicit', 'async-local-storage'] as const;
+export type TraceContextMode = (typeof traceContextModes)[number];
 
 export type TelemetryOptions = {
   serviceName: string;
   otlpEndpoint?: string | undefined;
   /** Share of new traces sampled (a parent's decision is always followed). */
   sampleRatio?: number;
+  context?: TraceContextMode;
   /** Extra processors, e.g. an in-memory exporter in tests. */
   spanProcessors?: SpanProcessor[];
 };
@@ -27,12 +40,27 @@ export type TelemetryOptions = {
 export type Telemetry = { shutdown: () => Promise<void> };
 
 export const defaultTraceSampleRatio = 1;
+export const defaultTraceContextMode: TraceContextMode = 'explicit';
 
 /** Prometheus scrapes and health probes arrive every few seconds and tell nothing about a payment. */
 const scrapePaths = new Set(['/metrics', '/health']);
 const isScrape = (url: string | undefined): boolean => scrapePaths.has((url ?? '').split('?')[0] ?? '');
 
+type Instrumentations = NonNullable<ConstructorParameters<typeof NodeSDK>[0]>['instrumentations'];
+
+const instrumentationsFor = (mode: TraceContextMode): Instrumentations => [
+  new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => isScrape(request.url) }),
+  new FastifyOtelInstrumentation({
+    registerOnInitialization: true,
+    ignorePaths: ({ url }) => isScrape(url),
+  }),
+  // A query span needs an active parent, which only a context manager provides; without one pollers
+  // (subscriptions, lag gauges) would start a trace for every query they make.
+  ...(mode === 'async-local-storage' ? [new PgInstrumentation({ requireParentSpan: true })] : []),
+];
+
 export const startTelemetry = (options: TelemetryOptions): Telemetry => {
+  const mode = options.context ?? defaultTraceContextMode;
   const processors: SpanProcessor[] = [cardMaskingSpanProcessor, ...(options.spanProcessors ?? [])];
   if (options.otlpEndpoint) {
     processors.push(
@@ -47,19 +75,11 @@ export const startTelemetry = (options: TelemetryOptions): Telemetry => {
       root: new TraceIdRatioBasedSampler(options.sampleRatio ?? defaultTraceSampleRatio),
     }),
     spanProcessors: processors,
-    // Logs go to stdout through pino (with trace ids), not to an OTLP log exporter.
+    // NodeSDK reads null as "register no context manager"; undefined would register AsyncLocalStorage.
+    ...(mode === 'explicit' ? { contextManager: null as unknown as ContextManager } : {}),
+    // Logs go to stdout through pino, not to an OTLP log exporter.
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => isScrape(request.url),
-      }),
-      // Pollers (subscriptions, lag gauges) would otherwise start a trace for every query they make.
-      new PgInstrumentation({ requireParentSpan: true }),
-      new FastifyOtelInstrumentation({
-        registerOnInitialization: true,
-        ignorePaths: ({ url }) => isScrape(url),
-      }),
-    ],
+    instrumentations: instrumentationsFor(mode),
   });
   sdk.start();
   return { shutdown: () => sdk.shutdown() };

@@ -14,7 +14,7 @@ import { currentEventSchemaVersion } from '../events.ts';
 import type { CommandContext, NewEventMetadata } from '../metadata.ts';
 import { formatMoney } from '../money.ts';
 import { isLedgerRejection, LedgerRejection } from '../rejection.ts';
-import { inSpan, recordChildSpan, type Span, traceparentOf } from '../tracing.ts';
+import { inSpan, recordChildSpan, type Span, traceparentOfSpan } from '../tracing.ts';
 import { type AggregateState, type AnyDecider, createAggregates, toDatedEvent } from './aggregates.ts';
 import { createReferenceChecks } from './reference-checks.ts';
 import { type CachedStream, createStateCache, defaultStateCacheMaxStreams } from './state-cache.ts';
@@ -345,7 +345,8 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
           try {
             await references.check(command);
             // The events carry the command span's context, so relay and projections join its trace.
-            const traceparent = traceparentOf() ?? context.traceparent;
+            // Taken from the span itself, not the active context: it holds without a context manager.
+            const traceparent = traceparentOfSpan(span) ?? context.traceparent;
             const traced = traceparent ? { ...context, traceparent } : context;
             const outcome = await new Promise<CommandOutcome>((resolve, reject) =>
               enqueue({ command, context: traced, streamId, attempts: 0, span, resolve, reject }),

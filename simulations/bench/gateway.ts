@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { startDeviceGateway } from '../../device-gateway/index.ts';
 import { uniqueName } from '../../testing/services.ts';
+import { compareGatewayTracing } from '../observability/tracing-overhead.ts';
 import {
   createRandom,
   type ProcessRunResult,
@@ -19,6 +20,7 @@ import { benchAmountFen, measureHandlerRate, openBenchLedger } from './gateway-l
 // Parameters: --seconds=<per phase, default 10> --terminals=<default 100> --cards=<default 5000>
 // --window=<outstanding charges per terminal in the max phase, default 8>
 // --broker=private (default: a Mosquitto of our own with set_tcp_nodelay) | machine (127.0.0.1:1883) | <url>
+// --tracing=compare runs the tracing on/off comparison instead (simulations/observability/tracing-overhead.ts).
 
 const deviceMasterKey = 'bench-gateway-device-master-key';
 const handlerConcurrency = 512;
@@ -87,6 +89,7 @@ const brokerFor = async (choice: string) => {
 };
 
 const run = async (options: BenchmarkOptions): Promise<object> => {
+  if (options.parameters.tracing === 'compare') return compareGatewayTracing(options);
   const seconds = numberParameter(options, 'seconds', 10);
   const terminalCount = numberParameter(options, 'terminals', 100);
   const cardCount = numberParameter(options, 'cards', 5_000);

@@ -30,7 +30,12 @@ const newCard = '6231000000000002';
 const exporter = new InMemorySpanExporter();
 const processor = new SimpleSpanProcessor(exporter);
 const telemetry = servicesUp
-  ? startTelemetry({ serviceName: 'campus-ledger-masking-test', spanProcessors: [processor] })
+  ? startTelemetry({
+      serviceName: 'campus-ledger-masking-test',
+      // With a context manager, so HTTP and SQL spans (free text) are recorded and log lines carry ids.
+      context: 'async-local-storage',
+      spanProcessors: [processor],
+    })
   : undefined;
 afterAll(() => telemetry?.shutdown());
 

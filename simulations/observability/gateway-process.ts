@@ -1,0 +1,91 @@
+// The body of one round of the tracing comparison: a device gateway and its command handler in a
+// process of their own, with OpenTelemetry started (before the instrumented modules load, as `ledger
+// start` does) or not at all, so "off" costs exactly nothing. Receives its options over IPC, answers
+// `ready`, serves until told to stop, then reports the CPU it used and the requests it answered since
+// the parent's mark.
+
+import type { Telemetry, TraceContextMode } from '../../runtime/telemetry.ts';
+
+export type GatewayProcessOptions = {
+  databaseUrl: string;
+  schema: string;
+  deviceMasterKey: string;
+  timeZone: string;
+  mqttUrl: string;
+  topicPrefix: string;
+  tracing: { sampleRatio: number; otlpEndpoint: string; context: TraceContextMode } | undefined;
+};
+
+export type GatewayProcessCommand = { kind: 'mark' } | { kind: 'stop' };
+
+export type GatewayProcessMessage =
+  | { kind: 'ready' }
+  | { kind: 'stopped'; cpuMs: number; answered: number }
+  | { kind: 'failed'; error: string };
+
+const report = (message: GatewayProcessMessage, exitCode?: number) =>
+  process.send?.(message, () => {
+    if (exitCode !== undefined) process.exit(exitCode);
+  });
+
+const serve = async (options: GatewayProcessOptions) => {
+  let telemetry: Telemetry | undefined;
+  if (options.tracing) {
+    const { startTelemetry } = await import('../../runtime/telemetry.ts');
+    telemetry = startTelemetry({ serviceName: 'bench-gateway', ...options.tracing });
+  }
+  const { default: knex } = await import('knex');
+  const { pino } = await import('pino');
+  const { createPgClient, createSqlEventStore } = await import('../../event-store/index.ts');
+  const { createCommandHandler } = await import('../../ledger-core/index.ts');
+  const { startDeviceGateway } = await import('../../device-gateway/index.ts');
+
+  const store = createSqlEventStore(
+    createPgClient({ connectionString: options.databaseUrl, schema: options.schema }),
+  );
+  const handler = createCommandHandler({ store, timeZone: options.timeZone });
+  const db = knex({
+    client: 'pg',
+    connection: options.databaseUrl,
+    searchPath: [options.schema],
+    pool: { min: 0, max: 4 },
+  });
+  const gateway = await startDeviceGateway({
+    mqttUrl: options.mqttUrl,
+    handler,
+    store,
+    db,
+    deviceMasterKey: options.deviceMasterKey,
+    timeZone: options.timeZone,
+    logger: pino({ level: 'warn' }),
+    topicPrefix: options.topicPrefix,
+  });
+  // Counted from the parent's `mark` (after the warm-up) to `stop`: the measured run alone.
+  let cpuAtMark = process.cpuUsage();
+  let answeredAtMark = 0;
+  process.on('message', async (command: GatewayProcessCommand) => {
+    if (command.kind === 'mark') {
+      cpuAtMark = process.cpuUsage();
+      answeredAtMark = gateway.stats().answered;
+      return;
+    }
+    const cpu = process.cpuUsage(cpuAtMark);
+    const answered = gateway.stats().answered - answeredAtMark;
+    await gateway.stop();
+    await handler.close();
+    await store.close();
+    await db.destroy();
+    await telemetry?.shutdown();
+    report({ kind: 'stopped', cpuMs: (cpu.user + cpu.system) / 1_000, answered }, 0);
+  });
+  report({ kind: 'ready' });
+};
+
+process.once('message', (options: GatewayProcessOptions) => {
+  serve(options).catch((error: unknown) =>
+    report(
+      { kind: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+      1,
+    ),
+  );
+});

@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deviceResponseSchema, deviceTopic } from '../../device-gateway/index.ts';
+import {
+  type CommandContext,
+  deriveDeviceSecret,
+  type LedgerCommandInput,
+  ledgerCommandSchema,
+  signDevicePayload,
+} from '../../ledger-core/index.ts';
+import { createKafka, deadLetterTopicOf } from '../../projections/index.ts';
+import { loadConfig } from '../../runtime/config.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { startTelemetry, type Telemetry, type TraceContextMode } from '../../runtime/telemetry.ts';
+import { serviceAvailable, serviceUrls } from '../../testing/services.ts';
+import { type SimStack, startSimStack } from '../scenarios/sim-stack.ts';
+
+// One payment, one trace: a charge sent by a terminal over real MQTT (Mosquitto, MQTT 5, with a
+// traceparent user property) through the gateway, the command handler on Postgres, the relay to real
+// Kafka and the Kafka projector into the read models. NodeSDK registers process-wide globals once, so
+// each context mode has a test file (and a vitest worker) of its own that calls this.
+
+const servicesUp =
+  (await serviceAvailable('postgres')) &&
+  (await serviceAvailable('kafka')) &&
+  (await serviceAvailable('mqtt'));
+
+const spanWaitMs = 30_000;
+const responseWaitMs = 10_000;
+const cardNo = '6217000012345678';
+const adminContext: CommandContext = {
+  correlationId: 'trace-test',
+  causationId: 'trace-test',
+  actor: { type: 'admin', id: 'trace-test' },
+};
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+const waitFor = async <Value>(read: () => Value | undefined, timeoutMs: number): Promise<Value> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`nothing after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+export const describeOneTrace = (mode: TraceContextMode) =>
+  describe.skipIf(!servicesUp)(`one trace from terminal to read model (${mode} context)`, () => {
+    const exporter = new InMemorySpanExporter();
+    let telemetry: Telemetry;
+    let stack: SimStack;
+    let terminal: MqttClient;
+
+    beforeAll(async () => {
+      telemetry = startTelemetry({
+        serviceName: 'campus-ledger-trace-test',
+        context: mode,
+        spanProcessors: [new SimpleSpanProcessor(exporter)],
+      });
+      const base = loadConfig({
+        DATABASE_URL: serviceUrls.postgres,
+        KAFKA_BROKERS: serviceUrls.kafka,
+        MQTT_URL: serviceUrls.mqtt,
+      });
+      stack = await startSimStack({ base, logger: createLogger({ level: 'warn' }) });
+      const run = (command: LedgerCommandInput) =>
+        stack.runtime.handler.handle(ledgerCommandSchema.parse(command), adminContext);
+      const occurredAt = new Date().toISOString();
+      await run({
+        type: 'RegisterMerchant',
+        occurredAt,
+        merchantId: 'canteen-1',
+        name: 'C1',
+        category: 'canteen',
+      });
+      await run({
+        type: 'RegisterDevice',
+        occurredAt,
+        deviceId: 'pos-1',
+        merchantId: 'canteen-1',
+        kind: 'pos',
+        keyId: 'k1',
+      });
+      await run({
+        type: 'OpenAccount',
+        occurredAt,
+        accountId: 'alice',
+        holderName: 'Alice',
+        holderType: 'student',
+        cardNo,
+      });
+      await run({
+        type: 'TopUp',
+        occurredAt,
+        accountId: 'alice',
+        txId: 'seed-1',
+        amount: '50.00',
+        channel: 'cash',
+      });
+      terminal = await mqtt.connectAsync(stack.mqttUrl, {
+        protocolVersion: 5,
+        clientId: `trace-test-${hex(4)}`,
+      });
+    });
+
+    afterAll(async () => {
+      await terminal?.endAsync();
+      const topic = stack?.runtime.config.topic;
+      await stack?.close();
+      if (topic) {
+        const admin = createKafka({
+          brokers: [serviceUrls.kafka],
+          logger: createLogger({ level: 'silent' }),
+        }).admin();
+        await admin.connect();
+        await admin.deleteTopics({ topics: [topic, deadLetterTopicOf(topic)] }).catch(() => undefined);
+        await admin.deleteGroups([stack.runtime.config.projectionGroup]).catch(() => undefined);
+        await admin.disconnect();
+      }
+      await telemetry?.shutdown();
+    });
+
+    it('covers gateway, command, append, relay and projection, each the child of the one before', async () => {
+      const prefix = stack.runtime.config.mqttTopicPrefix;
+      const responses = deviceTopic(prefix, 'pos-1', 'responses');
+      await terminal.subscribeAsync(responses, { qos: 1 });
+      const answered = new Promise<unknown>((resolve) =>
+        terminal.on('message', (topic, payload) => {
+          if (topic === responses) resolve(JSON.parse(payload.toString('utf8')));
+        }),
+      );
+      const secret = deriveDeviceSecret(stack.runtime.config.deviceMasterKey, 'pos-1', 'k1');
+      const request = {
+        seq: 1,
+        type: 'charge',
+        cardNo,
+        amount: '12.50',
+        occurredAt: new Date().toISOString(),
+      };
+      const traceId = hex(16);
+      const terminalSpanId = hex(8);
+      await terminal.publishAsync(
+        deviceTopic(prefix, 'pos-1', 'requests'),
+        JSON.stringify({ ...request, sig: signDevicePayload(secret, request) }),
+        { qos: 1, properties: { userProperties: { traceparent: `00-${traceId}-${terminalSpanId}-01` } } },
+      );
+      const response = deviceResponseSchema.parse(
+        await Promise.race([
+          answered,
+          new Promise((_, reject) => setTimeout(() => reject(new Error('no response')), responseWaitMs)),
+        ]),
+      );
+      expect(response).toMatchObject({ seq: 1, status: 'accepted', txId: 'pos-1-1', balance: '37.50' });
+
+      const ofTrace = () =>
+        exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
+      const one = (name: string): ReadableSpan => {
+        const spans = ofTrace().filter((span) => span.name === name);
+        expect(spans.map((span) => span.name)).toEqual([name]);
+        return spans[0] as ReadableSpan;
+      };
+      await waitFor(() => ofTrace().find((span) => span.name === 'projection.apply'), spanWaitMs);
+
+      const gateway = one('mqtt.request');
+      const command = one('ledger.command');
+      const append = one('ledger.append');
+      const relay = one('relay.publish');
+      const projection = one('projection.apply');
+      const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+      expect(parentOf(gateway)).toBe(terminalSpanId);
+      expect(parentOf(command)).toBe(gateway.spanContext().spanId);
+      expect(parentOf(append)).toBe(command.spanContext().spanId);
+      expect(parentOf(relay)).toBe(command.spanContext().spanId);
+      expect(parentOf(projection)).toBe(relay.spanContext().spanId);
+
+      expect(gateway.attributes).toMatchObject({
+        'device.id': 'pos-1',
+        'device.seq': 1,
+        'ledger.tx_id': 'pos-1-1',
+        'ledger.outcome': 'accepted',
+        'ledger.position': response.position,
+      });
+      expect(command.attributes).toMatchObject({
+        'ledger.command': 'Charge',
+        'ledger.stream': 'account-alice',
+      });
+      expect(relay.attributes).toMatchObject({
+        'ledger.stream': 'account-alice',
+        'ledger.position': response.position,
+        'ledger.tx_id': 'pos-1-1',
+        'ledger.event_type': 'Charged',
+      });
+      expect(projection.attributes).toMatchObject({
+        'ledger.stream': 'account-alice',
+        'ledger.position': response.position,
+        'ledger.event_type': 'Charged',
+      });
+      // Library spans (pg) nest under the command only when a context manager carries the active span.
+      const queries = ofTrace().filter((span) => span.name.startsWith('pg.'));
+      if (mode === 'async-local-storage') {
+        expect(queries.length).toBeGreaterThan(0);
+        for (const query of queries) expect(parentOf(query)).toBe(command.spanContext().spanId);
+      } else {
+        expect(queries).toEqual([]);
+      }
+      const everything = JSON.stringify(ofTrace().map((span) => [span.name, span.attributes, span.status]));
+      expect(everything).not.toContain(cardNo);
+
+      const { rows } = await stack.runtime.db.raw<{ rows: Array<{ balance: string }> }>(
+        'SELECT balance::text AS balance FROM account_balances WHERE account_id = ?',
+        ['alice'],
+      );
+      expect(rows[0]?.balance).toBe('37.50');
+    }, 60_000);
+  });

@@ -1,0 +1,237 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type TraceContextMode, traceContextModes } from '../../runtime/telemetry.ts';
+import { uniqueName } from '../../testing/services.ts';
+import { type BenchmarkOptions, numberParameter } from '../bench/benchmark.ts';
+import { benchAmountFen, openBenchLedger } from '../bench/gateway-ledger.ts';
+import { runTerminalsInProcess, startPrivateMosquitto } from '../terminals/index.ts';
+import type {
+  GatewayProcessCommand,
+  GatewayProcessMessage,
+  GatewayProcessOptions,
+} from './gateway-process.ts';
+
+// `npm run bench -- gateway --tracing=compare`: the gateway's throughput with tracing off (no
+// OpenTelemetry SDK at all) and on (the SDK as `ledger start` runs it, a share of traces sampled and
+// exported over OTLP/HTTP to a local sink), once per context mode, in rounds of one run on one ledger.
+// Each round runs every setting once, in an order rotated from round to round, so drift in a shared
+// machine's load hits them alike; each setting gets a fresh gateway process, and the terminals run in
+// another, as fast as their windows allow. Overheads are reported from the medians.
+//
+// Parameters: --rounds=<default 3> --seconds=<measured per setting, default 10>
+// --warmup=<seconds per setting before measuring, default 3> --terminals=<default 100>
+// --cards=<default 5000> --window=<outstanding charges per terminal, default 8>
+// --ratio=<sampled share of traces, default 0.1> --contexts=<comma list, default both modes>
+
+const deviceMasterKey = 'bench-tracing-device-master-key';
+const overheadTarget = 0.1;
+const processTimeoutMs = 30_000;
+const responseTimeoutMs = 10_000;
+const drainTimeoutMs = 30_000;
+
+type Setting = 'off' | TraceContextMode;
+type Round = {
+  setting: Setting;
+  chargesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  gatewayCpuMsPerCharge: number;
+};
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+const rounded = (value: number, places = 3) => Math.round(value * 10 ** places) / 10 ** places;
+
+/** Accepts OTLP/HTTP trace exports and drops them, counting what arrived. */
+const startOtlpSink = async () => {
+  let requests = 0;
+  let bytes = 0;
+  const server: Server = createServer((request, response) => {
+    requests += 1;
+    request.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    received: () => ({ requests, bytes }),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
+const nextMessage = (child: ChildProcess): Promise<GatewayProcessMessage> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`gateway process silent for ${processTimeoutMs} ms`)),
+      processTimeoutMs,
+    );
+    child.once('message', (message: GatewayProcessMessage) => {
+      clearTimeout(timer);
+      if (message.kind === 'failed') reject(new Error(message.error));
+      else resolve(message);
+    });
+  });
+
+const startGatewayProcess = async (options: GatewayProcessOptions) => {
+  const child = fork(new URL('./gateway-process.ts', import.meta.url), [], {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = nextMessage(child);
+  child.send(options);
+  await ready;
+  return {
+    mark: () => child.send({ kind: 'mark' } satisfies GatewayProcessCommand),
+    stop: async () => {
+      const stopped = nextMessage(child);
+      child.send({ kind: 'stop' } satisfies GatewayProcessCommand);
+      const message = await stopped;
+      if (message.kind !== 'stopped') throw new Error(`gateway process answered ${message.kind}`);
+      return message;
+    },
+  };
+};
+
+const settingsOf = (options: BenchmarkOptions): Setting[] => {
+  const contexts = (options.parameters.contexts ?? traceContextModes.join(',')).split(',');
+  for (const context of contexts) {
+    if (!(traceContextModes as readonly string[]).includes(context)) {
+      throw new Error(`--contexts takes ${traceContextModes.join(', ')}; got ${context}`);
+    }
+  }
+  return ['off', ...(contexts as TraceContextMode[])];
+};
+
+const summarize = (rounds: Round[], settings: Setting[]) => {
+  const medianOf = (setting: Setting, pick: (round: Round) => number) =>
+    median(rounds.filter((round) => round.setting === setting).map(pick));
+  const off = {
+    chargesPerSecond: medianOf('off', (round) => round.chargesPerSecond),
+    gatewayCpuMsPerCharge: medianOf('off', (round) => round.gatewayCpuMsPerCharge),
+  };
+  return Object.fromEntries(
+    settings.map((setting) => {
+      const chargesPerSecond = medianOf(setting, (round) => round.chargesPerSecond);
+      const gatewayCpuMsPerCharge = medianOf(setting, (round) => round.gatewayCpuMsPerCharge);
+      const throughputOverhead = rounded(1 - chargesPerSecond / off.chargesPerSecond);
+      return [
+        setting,
+        {
+          chargesPerSecond,
+          gatewayCpuMsPerCharge,
+          ...(setting === 'off'
+            ? {}
+            : {
+                throughputRatioToOff: rounded(chargesPerSecond / off.chargesPerSecond),
+                throughputOverhead,
+                cpuPerChargeRatioToOff: rounded(gatewayCpuMsPerCharge / off.gatewayCpuMsPerCharge),
+                meetsOverheadTarget: throughputOverhead <= overheadTarget,
+              }),
+        },
+      ];
+    }),
+  );
+};
+
+export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<object> => {
+  const roundCount = numberParameter(options, 'rounds', 3);
+  const seconds = numberParameter(options, 'seconds', 10);
+  const warmupSeconds = numberParameter(options, 'warmup', 3);
+  const terminalCount = numberParameter(options, 'terminals', 100);
+  const cardCount = numberParameter(options, 'cards', 5_000);
+  const window = numberParameter(options, 'window', 8);
+  const sampleRatio = numberParameter(options, 'ratio', 0.1);
+  const settings = settingsOf(options);
+  const broker = await startPrivateMosquitto({ noDelay: true, persistence: false });
+  const sink = await startOtlpSink();
+  const schema = uniqueName('bench_tracing');
+  const topicPrefix = `${uniqueName('bench')}/campus/v1`;
+  options.log(`seeding ${terminalCount} terminals and ${cardCount} cards`);
+  const ledger = await openBenchLedger({
+    databaseUrl: options.databaseUrl,
+    schema,
+    deviceMasterKey,
+    terminals: terminalCount,
+    cards: cardCount,
+    timeZone: options.timeZone,
+  });
+  const rounds: Round[] = [];
+  let nextSeqs: Record<string, number> = {};
+  let seed = 0;
+  const drive = async (durationMs: number) => {
+    seed += 1;
+    const run = await runTerminalsInProcess({
+      mqttUrl: broker.url,
+      topicPrefix,
+      terminals: ledger.terminals,
+      cards: ledger.cards,
+      ratePerSecond: 'max',
+      durationMs,
+      amountFen: benchAmountFen,
+      maxOutstandingPerTerminal: window,
+      responseTimeoutMs,
+      drainTimeoutMs,
+      seed,
+      firstSeqs: nextSeqs,
+    });
+    nextSeqs = run.report.nextSeqs;
+    return run.report;
+  };
+  try {
+    for (let round = 0; round < roundCount; round += 1) {
+      const order = settings.map((_, index) => settings[(index + round) % settings.length] as Setting);
+      for (const setting of order) {
+        const gateway = await startGatewayProcess({
+          databaseUrl: options.databaseUrl,
+          schema,
+          deviceMasterKey,
+          timeZone: options.timeZone,
+          mqttUrl: broker.url,
+          topicPrefix,
+          tracing:
+            setting === 'off' ? undefined : { sampleRatio, otlpEndpoint: sink.endpoint, context: setting },
+        });
+        await drive(warmupSeconds * 1_000);
+        gateway.mark();
+        const report = await drive(seconds * 1_000);
+        const stopped = await gateway.stop();
+        const result: Round = {
+          setting,
+          chargesPerSecond: report.answeredPerSecond,
+          p50Ms: report.latencyMs.p50,
+          p99Ms: report.latencyMs.p99,
+          gatewayCpuMsPerCharge: rounded(stopped.cpuMs / Math.max(1, stopped.answered)),
+        };
+        rounds.push(result);
+        options.log(
+          `round ${round + 1}, tracing ${setting}: ${result.chargesPerSecond} charges/s, ` +
+            `p99 ${result.p99Ms} ms, ${result.gatewayCpuMsPerCharge} ms gateway CPU/charge`,
+        );
+      }
+    }
+  } finally {
+    await ledger.close();
+    await sink.stop();
+    await broker.stop();
+  }
+  return {
+    sampleRatio,
+    secondsPerSetting: seconds,
+    terminals: terminalCount,
+    cards: cardCount,
+    window,
+    rounds,
+    medians: summarize(rounds, settings),
+    otlpSink: sink.received(),
+    maxThroughputOverhead: overheadTarget,
+  };
+};
