@@ -64,8 +64,16 @@ export const envelopeOf = (event: RecordedEvent): LedgerEnvelope => ({
   recordedAt: event.metadata.recordedAt,
 });
 
-/** Validates an envelope and the event body it carries (upcast to the current catalogue). */
-export const decodeEnvelope = (candidate: unknown): DecodeResult => {
+export type EnvelopeCheck =
+  | { ok: true; envelope: LedgerEnvelope; position: Position }
+  | { ok: false; reason: string; position?: Position };
+
+/**
+ * The envelope alone, not the event body: what the relay checks before producing. A body that fails
+ * later fails in every projector alike (and in rebuild), so checking it once, where it is applied,
+ * keeps every feeder's outcome the same.
+ */
+export const validateEnvelope = (candidate: unknown): EnvelopeCheck => {
   const parsed = ledgerEnvelopeSchema.safeParse(candidate);
   if (!parsed.success) return { ok: false, reason: `invalid_envelope: ${describeIssues(parsed.error)}` };
   const envelope = parsed.data;
@@ -73,6 +81,14 @@ export const decodeEnvelope = (candidate: unknown): DecodeResult => {
   if (envelope.recordedAt !== envelope.metadata.recordedAt) {
     return { ok: false, reason: 'invalid_envelope: recordedAt differs from metadata.recordedAt', position };
   }
+  return { ok: true, envelope, position };
+};
+
+/** Validates an envelope and the event body it carries (upcast to the current catalogue). */
+export const decodeEnvelope = (candidate: unknown): DecodeResult => {
+  const checked = validateEnvelope(candidate);
+  if (!checked.ok) return checked;
+  const { envelope, position } = checked;
   let event: LedgerEvent;
   try {
     event = upcastEvent(envelope.type, envelope.data, envelope.metadata.schemaVersion);

@@ -20,11 +20,13 @@ export {
   decodeEnvelope,
   decodeMessageValue,
   decodeRecordedEvent,
+  type EnvelopeCheck,
   envelopeOf,
   envelopeVersion,
   type LedgerEnvelope,
   ledgerEnvelopeSchema,
   type ProjectableEvent,
+  validateEnvelope,
 } from './envelope.ts';
 export { type InProcessProjectorOptions, startInProcessProjector } from './in-process-projector.ts';
 export { createKafka } from './kafka/kafka-client.ts';

@@ -1,6 +1,6 @@
 import type { IHeaders, Message } from 'kafkajs';
 import type { RecordedEvent } from '../../ledger-core/index.ts';
-import { decodeRecordedEvent } from '../envelope.ts';
+import { envelopeOf, envelopeVersion, validateEnvelope } from '../envelope.ts';
 
 // Kafka messages of the ledger topic and its dead-letter topic.
 
@@ -23,24 +23,24 @@ export const maxProduceBytes = 512 * 1024;
 
 export type RelayMessages = { events: Message[]; deadLetters: Message[] };
 
-/** Envelopes for the topic; what fails validation goes to the dead-letter topic with its reason. */
+/** Envelopes for the topic; an envelope that fails validation goes to the dead-letter topic with its reason. */
 export const relayMessagesOf = (events: readonly RecordedEvent[]): RelayMessages => {
   const messages: RelayMessages = { events: [], deadLetters: [] };
   for (const event of events) {
-    const decoded = decodeRecordedEvent(event);
+    const checked = validateEnvelope(envelopeOf(event));
     const headers: IHeaders = {
       [headerNames.eventType]: event.type,
       [headerNames.position]: event.position.toString(),
-      [headerNames.envelopeVersion]: '1',
-      ...(event.metadata.traceparent ? { [headerNames.traceparent]: event.metadata.traceparent } : {}),
+      [headerNames.envelopeVersion]: String(envelopeVersion),
     };
-    if (decoded.ok) {
-      messages.events.push({ key: event.streamId, value: JSON.stringify(decoded.envelope), headers });
+    if (event.metadata.traceparent) headers[headerNames.traceparent] = event.metadata.traceparent;
+    if (checked.ok) {
+      messages.events.push({ key: event.streamId, value: JSON.stringify(checked.envelope), headers });
     } else {
       messages.deadLetters.push({
         key: event.streamId,
         value: JSON.stringify({ ...event, position: event.position.toString() }),
-        headers: { ...headers, [headerNames.reason]: decoded.reason },
+        headers: { ...headers, [headerNames.reason]: checked.reason },
       });
     }
   }
