@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type CommandHandler, createCommandHandler, type EventStore } from '../ledger-core/index.ts';
 import type { LedgerConfig } from './config.ts';
 import { openEventStore } from './event-store-factory.ts';
@@ -22,6 +22,8 @@ export const openLedgerRuntime = async (config: LedgerConfig, logger: Logger): P
   const store = await openEventStore(config);
   const db = openReadModelDb(config);
   const registry = new Registry();
+  // Process CPU, memory, event-loop delay and GC, beside the ledger's own metrics.
+  collectDefaultMetrics({ register: registry });
   let queueLength = () => 0;
   const handler = createCommandHandler({
     store,

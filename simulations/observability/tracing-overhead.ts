@@ -29,9 +29,11 @@ const overheadTarget = 0.1;
 const processTimeoutMs = 30_000;
 const responseTimeoutMs = 10_000;
 const drainTimeoutMs = 30_000;
+const settleSeconds = 10;
 
 type Setting = 'off' | TraceContextMode;
 type Round = {
+  round: number;
   setting: Setting;
   chargesPerSecond: number;
   p50Ms: number;
@@ -123,6 +125,14 @@ const summarize = (rounds: Round[], settings: Setting[]) => {
       const chargesPerSecond = medianOf(setting, (round) => round.chargesPerSecond);
       const gatewayCpuMsPerCharge = medianOf(setting, (round) => round.gatewayCpuMsPerCharge);
       const throughputOverhead = rounded(1 - chargesPerSecond / off.chargesPerSecond);
+      // Within a round the settings run minutes apart at most: the ratio to that round's `off` is less
+      // exposed to the machine's drift than the ratio of medians taken over the whole run.
+      const pairedRatios = rounds
+        .filter((round) => round.setting === setting)
+        .map((round) => {
+          const offOfRound = rounds.find((other) => other.round === round.round && other.setting === 'off');
+          return round.chargesPerSecond / (offOfRound?.chargesPerSecond ?? Number.NaN);
+        });
       return [
         setting,
         {
@@ -133,6 +143,7 @@ const summarize = (rounds: Round[], settings: Setting[]) => {
             : {
                 throughputRatioToOff: rounded(chargesPerSecond / off.chargesPerSecond),
                 throughputOverhead,
+                medianPairedThroughputRatio: rounded(median(pairedRatios)),
                 cpuPerChargeRatioToOff: rounded(gatewayCpuMsPerCharge / off.gatewayCpuMsPerCharge),
                 meetsOverheadTarget: throughputOverhead <= overheadTarget,
               }),
@@ -186,25 +197,30 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
     nextSeqs = run.report.nextSeqs;
     return run.report;
   };
+  const gatewayOptions = (setting: Setting): GatewayProcessOptions => ({
+    databaseUrl: options.databaseUrl,
+    schema,
+    deviceMasterKey,
+    timeZone: options.timeZone,
+    mqttUrl: broker.url,
+    topicPrefix,
+    tracing: setting === 'off' ? undefined : { sampleRatio, otlpEndpoint: sink.endpoint, context: setting },
+  });
   try {
+    // Unmeasured: Postgres settles after the seed (autovacuum, checkpoints) before any setting is timed.
+    const settling = await startGatewayProcess(gatewayOptions('off'));
+    await drive(settleSeconds * 1_000);
+    await settling.stop();
     for (let round = 0; round < roundCount; round += 1) {
       const order = settings.map((_, index) => settings[(index + round) % settings.length] as Setting);
       for (const setting of order) {
-        const gateway = await startGatewayProcess({
-          databaseUrl: options.databaseUrl,
-          schema,
-          deviceMasterKey,
-          timeZone: options.timeZone,
-          mqttUrl: broker.url,
-          topicPrefix,
-          tracing:
-            setting === 'off' ? undefined : { sampleRatio, otlpEndpoint: sink.endpoint, context: setting },
-        });
+        const gateway = await startGatewayProcess(gatewayOptions(setting));
         await drive(warmupSeconds * 1_000);
         gateway.mark();
         const report = await drive(seconds * 1_000);
         const stopped = await gateway.stop();
         const result: Round = {
+          round: round + 1,
           setting,
           chargesPerSecond: report.answeredPerSecond,
           p50Ms: report.latencyMs.p50,
