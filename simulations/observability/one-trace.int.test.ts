@@ -1,4 +1,4 @@
 import { describeOneTrace } from './one-trace.ts';
 
 // The default: each hop names its parent explicitly, no context manager.
-describeOneTrace('explicit');
+describeOneTrace({ context: 'explicit', stack: 'full' });
