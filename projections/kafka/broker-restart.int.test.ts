@@ -54,8 +54,8 @@ describe.skipIf(!postgresUp)('Kafka broker restart mid-stream', () => {
     rmSync(stateDir, { recursive: true, force: true });
   }, brokerLifecycleTimeoutMs);
 
-  // After the restart the group coordinator holds the rejoining consumer for about 30 s (it waits for
-  // the member it remembers from before), so this file takes a minute or so.
+  // After the restart the group coordinator holds the rejoining consumer until the member it remembers
+  // from before times out (the projector's 10 s session timeout), so this file takes about 45 s.
   it('relay and projector ride out the restart and the read models converge exactly', {
     timeout: 240_000,
   }, async () => {

@@ -29,7 +29,7 @@ export const consumerMaxBytesPerPartition = 8 * 1024 * 1024;
 export const consumerMaxWaitMs = 100;
 /**
  * After a broker restart the group waits this long for members that will not come back before it
- * hands the partition to the rejoined consumer. A chunk takes well under a second, and the consumer
+ * hands the partition to the rejoined consumer. A chunk takes about a second at most, and the consumer
  * heartbeats between chunks, so a live member never comes near it.
  */
 export const consumerSessionTimeoutMs = 10_000;
@@ -176,6 +176,9 @@ export const startKafkaProjector = (options: KafkaProjectorOptions): Supervised 
       maxWaitTimeInMs: consumerMaxWaitMs,
       maxBytesPerPartition: consumerMaxBytesPerPartition,
       maxBytes: consumerMaxBytesPerPartition,
+      sessionTimeout: consumerSessionTimeoutMs,
+      heartbeatInterval: consumerHeartbeatIntervalMs,
+      rebalanceTimeout: consumerRebalanceTimeoutMs,
       allowAutoTopicCreation: false,
     });
     let failed: (error: unknown) => void = () => undefined;
