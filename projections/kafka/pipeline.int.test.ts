@@ -207,7 +207,8 @@ describe.skipIf(!postgresUp || !kafkaUp)('commands → relay → Kafka → proje
     const head = await waitUntilCaughtUp(harness);
 
     const dead: Array<{ reason: string; offset: string }> = [];
-    const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader') });
+    const readerGroup = uniqueName('dlq-reader');
+    const consumer = kafka.consumer({ groupId: readerGroup });
     await consumer.connect();
     await consumer.subscribe({ topic: deadLetterTopicOf(topic), fromBeginning: true });
     await consumer.run({
@@ -220,6 +221,7 @@ describe.skipIf(!postgresUp || !kafkaUp)('commands → relay → Kafka → proje
     });
     await expect.poll(() => dead.length, { timeout: 20_000 }).toBe(2);
     await consumer.disconnect();
+    await admin.deleteGroups([readerGroup]).catch(() => undefined);
     expect(dead[0]?.reason).toMatch(/^invalid_json: /);
     expect(dead[1]?.reason).toMatch(/^invalid_envelope: /);
     await expectReadModelsMatch(harness.readModels.db, workload.reference);

@@ -2,9 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Knex } from 'knex';
 import { pino } from 'pino';
 import { expect } from 'vitest';
-import { createPgClient } from '../../event-store/sql/pg-client.ts';
-import { migrateEventStoreSchema } from '../../event-store/sql/schema.ts';
-import { createSqlEventStore } from '../../event-store/sql/sql-event-store.ts';
+import { createPgClient, createSqlEventStore, migrateEventStoreSchema } from '../../event-store/index.ts';
 import {
   createCommandHandler,
   type EventStore,
