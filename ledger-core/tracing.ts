@@ -4,11 +4,13 @@ import {
   context,
   defaultTextMapGetter,
   defaultTextMapSetter,
+  isSpanContextValid,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
   type SpanOptions,
   SpanStatusCode,
+  TraceFlags,
   trace,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -108,9 +110,16 @@ export const endSpansAfter = async <T>(spans: Iterable<Span>, work: () => Promis
   return result;
 };
 
-/** The traceparent that makes a receiver's span a child of `span`. */
-export const traceparentOfSpan = (span: Span): string | undefined =>
-  traceparentOf(trace.setSpan(ROOT_CONTEXT, span));
+/**
+ * The traceparent that makes a receiver's span a child of `span` (W3C format, as the propagator writes
+ * it), built from the span's ids without the context objects a propagator needs: it runs per event.
+ */
+export const traceparentOfSpan = (span: Span): string | undefined => {
+  const spanContext = span.spanContext();
+  if (!isSpanContextValid(spanContext)) return undefined;
+  const sampled = spanContext.traceFlags & TraceFlags.SAMPLED;
+  return `00-${spanContext.traceId}-${spanContext.spanId}-0${sampled}`;
+};
 
 /** A span that already happened (start and end known), child of the given span's context. */
 export const recordChildSpan = (
@@ -120,6 +129,8 @@ export const recordChildSpan = (
   endTime: number,
   attributes: Attributes,
 ): void => {
+  // The child of an unsampled span is unsampled too: no need to make it.
+  if (!parent.isRecording()) return;
   tracer.startSpan(name, { startTime, attributes }, trace.setSpan(context.active(), parent)).end(endTime);
 };
 
