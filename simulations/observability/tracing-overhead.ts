@@ -23,6 +23,8 @@ import type {
 // --warmup=<seconds per setting before measuring, default 3> --terminals=<default 100>
 // --cards=<default 5000> --window=<outstanding charges per terminal, default 8>
 // --ratio=<sampled share of traces, default 0.1> --contexts=<comma list, default both modes>
+// --rate=<charges/s> offers a fixed rate instead of the maximum: throughput then stays put, and the
+// gateway's CPU per charge (batches of about the same size in every setting) shows the cost alone.
 
 const deviceMasterKey = 'bench-tracing-device-master-key';
 const overheadTarget = 0.1;
@@ -161,6 +163,7 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
   const cardCount = numberParameter(options, 'cards', 5_000);
   const window = numberParameter(options, 'window', 8);
   const sampleRatio = numberParameter(options, 'ratio', 0.1);
+  const rate = options.parameters.rate === undefined ? 'max' : numberParameter(options, 'rate', 1);
   const settings = settingsOf(options);
   const broker = await startPrivateMosquitto({ noDelay: true, persistence: false });
   const sink = await startOtlpSink();
@@ -185,7 +188,7 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
       topicPrefix,
       terminals: ledger.terminals,
       cards: ledger.cards,
-      ratePerSecond: 'max',
+      ratePerSecond: rate,
       durationMs,
       amountFen: benchAmountFen,
       maxOutstandingPerTerminal: window,
@@ -240,6 +243,7 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
     await broker.stop();
   }
   return {
+    offeredPerSecond: rate,
     sampleRatio,
     secondsPerSetting: seconds,
     terminals: terminalCount,
