@@ -13,8 +13,8 @@ import {
 import { cardMaskingSpanProcessor } from './span-masking.ts';
 
 // OpenTelemetry, set up once per process before the instrumented modules load. Traces are exported over
-// OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise spans still exist (trace ids reach the
-// event metadata and the Kafka headers) but go nowhere.
+// OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise spans still get ids (which reach the
+// event metadata and the Kafka headers) but none is sampled.
 //
 // How the active span is found inside async work is a choice (TRACE_CONTEXT, docs/observability.md):
 // - `explicit` (default): no context manager. Every hop of a payment names its parent explicitly (the
@@ -61,20 +61,24 @@ const instrumentationsFor = (mode: TraceContextMode): Instrumentations => [
 
 export const startTelemetry = (options: TelemetryOptions): Telemetry => {
   const mode = options.context ?? defaultTraceContextMode;
-  const processors: SpanProcessor[] = [cardMaskingSpanProcessor, ...(options.spanProcessors ?? [])];
-  if (options.otlpEndpoint) {
-    processors.push(
-      new BatchSpanProcessor(
-        new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
-      ),
-    );
-  }
+  const exporters: SpanProcessor[] = [
+    ...(options.spanProcessors ?? []),
+    ...(options.otlpEndpoint
+      ? [
+          new BatchSpanProcessor(
+            new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
+          ),
+        ]
+      : []),
+  ];
+  // With nowhere to send spans, recording them only costs: traces still get ids (events and Kafka
+  // headers carry them), but none is sampled.
+  const sampleRatio = exporters.length > 0 ? (options.sampleRatio ?? defaultTraceSampleRatio) : 0;
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
-    sampler: new ParentBasedSampler({
-      root: new TraceIdRatioBasedSampler(options.sampleRatio ?? defaultTraceSampleRatio),
-    }),
-    spanProcessors: processors,
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(sampleRatio) }),
+    // Masking first: processors run in order, and it rewrites a span before any exporter sees it.
+    spanProcessors: [cardMaskingSpanProcessor, ...exporters],
     // NodeSDK reads null as "register no context manager"; undefined would register AsyncLocalStorage.
     ...(mode === 'explicit' ? { contextManager: null as unknown as ContextManager } : {}),
     // Logs go to stdout through pino, not to an OTLP log exporter.
