@@ -1,4 +1,4 @@
-import { Kafka, type logCreator, logLevel } from 'kafkajs';
+import { Kafka, type logCreator, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 
 /** kafkajs logs through the component's pino logger; its chatty info lines go to debug. */
@@ -21,4 +21,17 @@ export const createKafka = (options: { brokers: string[]; clientId?: string; log
     brokers: options.brokers,
     logLevel: logLevel.INFO,
     logCreator: pinoLogCreator(options.logger),
+  });
+
+/**
+ * The producer the relay and the dead-letter path share: idempotent, one request in flight so a retry
+ * cannot reorder a stream's events, and no topic created by accident. The partitioner is named (it
+ * only matters with more than one partition) so kafkajs does not warn about its changed default.
+ */
+export const createLedgerProducer = (kafka: Kafka): Producer =>
+  kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
   });

@@ -8,6 +8,7 @@ import { decodeMessageValue, type ProjectableEvent } from '../envelope.ts';
 import { createProjectionMetrics, type ProjectionMetrics } from '../metrics.ts';
 import { type Supervised, supervise, type WorkerSession } from '../supervisor.ts';
 import { readModelsProjection } from '../tables.ts';
+import { createLedgerProducer } from './kafka-client.ts';
 import { headerNames } from './messages.ts';
 import {
   deadLetterTopicOf,
@@ -166,11 +167,7 @@ export const startKafkaProjector = (options: KafkaProjectorOptions): Supervised 
   const start = async (): Promise<WorkerSession> => {
     const partitions = await ensureLedgerTopics(kafka, topic, defaultLedgerTopicPartitions);
     if (partitions !== 1) throw new TopicLayoutError(topic, partitions);
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    const producer = createLedgerProducer(kafka);
     const consumer = kafka.consumer({
       groupId,
       maxWaitTimeInMs: consumerMaxWaitMs,

@@ -14,6 +14,7 @@ import {
 import { readRelayCheckpoint, writeRelayCheckpoint } from '../checkpoints.ts';
 import { createProjectionMetrics } from '../metrics.ts';
 import { type Supervised, supervise } from '../supervisor.ts';
+import { createLedgerProducer } from './kafka-client.ts';
 import { chunkBySize, headerNames, relayMessagesOf } from './messages.ts';
 import { deadLetterTopicOf, defaultLedgerTopicPartitions, ensureLedgerTopics } from './topics.ts';
 
@@ -98,11 +99,7 @@ export const startRelay = (options: RelayOptions): Supervised => {
   const start = async () => {
     await ensureLedgerTopics(kafka, topic, options.partitions ?? defaultLedgerTopicPartitions);
     const fromPosition = await readRelayCheckpoint(db, relayName);
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    const producer = createLedgerProducer(kafka);
     await producer.connect();
     log.info({ fromPosition: fromPosition.toString() }, 'relay following the event log');
     const subscription = store.subscribeToAll({

@@ -18,22 +18,39 @@ export class TopicLayoutError extends Error {
   }
 }
 
-/** Creates the topic and its dead-letter topic when missing; returns the topic's partition count. */
-export const ensureLedgerTopics = async (
+/**
+ * Creates the topic and its dead-letter topic when missing; returns the topic's partition count. Calls
+ * that overlap in one process (a relay and a projector starting together) share one attempt, so they
+ * do not race to create the same topic.
+ */
+export const ensureLedgerTopics = (
   kafka: Kafka,
   topic: string,
   partitions: number = defaultLedgerTopicPartitions,
 ): Promise<number> => {
+  const attempts = attemptsInFlight.get(kafka) ?? new Map<string, Promise<number>>();
+  attemptsInFlight.set(kafka, attempts);
+  const key = `${topic}/${partitions}`;
+  const inFlight = attempts.get(key);
+  if (inFlight) return inFlight;
+  const attempt = createMissingTopics(kafka, topic, partitions).finally(() => attempts.delete(key));
+  attempts.set(key, attempt);
+  return attempt;
+};
+
+const attemptsInFlight = new WeakMap<Kafka, Map<string, Promise<number>>>();
+
+const createMissingTopics = async (kafka: Kafka, topic: string, partitions: number): Promise<number> => {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: [
-        { topic, numPartitions: partitions },
-        { topic: deadLetterTopicOf(topic), numPartitions: 1 },
-      ],
-      waitForLeaders: true,
-    });
+    // Asking only for missing topics keeps the broker's TOPIC_ALREADY_EXISTS out of the error log.
+    const existing = new Set(await admin.listTopics());
+    const missing = [
+      { topic, numPartitions: partitions },
+      { topic: deadLetterTopicOf(topic), numPartitions: 1 },
+    ].filter((wanted) => !existing.has(wanted.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     return metadata.topics[0]?.partitions.length ?? 0;
   } finally {
