@@ -72,7 +72,9 @@ export const serviceAvailable = async (service: ServiceName): Promise<boolean> =
   if (process.env.REQUIRE_SERVICES === '1' && service !== 'eventstoredb') {
     throw new Error(`REQUIRE_SERVICES=1 but ${message}`);
   }
-  console.warn(`!!! SKIPPED: tests that need ${message} (set REQUIRE_SERVICES=1 to fail instead) !!!`);
+  console.warn(
+    `!!! SKIPPED: tests that need ${service}: ${message} (set REQUIRE_SERVICES=1 to fail instead) !!!`,
+  );
   return false;
 };
 
