@@ -208,6 +208,19 @@ describe.skipIf(!postgresUp)('command handler on Postgres', () => {
       expect(charged).toMatchObject({ balance: '40.00', replayed: false });
     });
 
+    it('re-reads before answering "nothing to do" on a stale cached state (the other process froze it)', async () => {
+      await first.handle(open('stale-no-op'), testContext);
+      await second.handle(
+        ledgerCommand({ type: 'FreezeAccount', accountId: 'stale-no-op', reason: 'lost wallet' }),
+        testContext,
+      );
+      const unfrozen = await first.handle(
+        ledgerCommand({ type: 'UnfreezeAccount', accountId: 'stale-no-op' }),
+        testContext,
+      );
+      expect(unfrozen.events.map((event) => event.type)).toEqual(['AccountUnfrozen']);
+    });
+
     it('retries an acceptance made on a stale cached state, and refuses it when the fresh state says so', async () => {
       await first.handle(open('stale-accept'), testContext);
       await first.handle(topUp('stale-accept', 'sa-top', '100.00'), testContext);

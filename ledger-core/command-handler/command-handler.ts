@@ -216,6 +216,13 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
         continue;
       }
       if (decided.length === 0) {
+        // "Nothing to do" (unfreezing an open account) is, like a refusal, only final on a fresh state:
+        // with nothing to append, no expected revision would notice the other process's freeze. A
+        // replayed txId needs no re-read: its original outcome never changes.
+        if (!isMoneyCommand(job.command) && !fresh.has(job.streamId)) {
+          retry(job, retries, 'stale no-op');
+          continue;
+        }
         unchangedOutcome(job, entry).then(job.resolve, job.reject);
         continue;
       }
