@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { maskedCardNoSchema, moneySchema, positionSchema } from '../http-kit/index.ts';
+import { accountHolderFields, limitsSchema, moneySchema, positionSchema } from '../http-kit/index.ts';
 import {
   accountCommandSchemas,
   deviceCommandSchemas,
   entityIdSchema,
-  holderTypes,
   isoInstantSchema,
   merchantCategories,
   merchantCommandSchemas,
@@ -53,19 +52,8 @@ export const moneyMoveResponseSchema = z.object({
   position: positionSchema,
 });
 
-export const limitsSchema = z.object({
-  perTransaction: moneySchema,
-  daily: moneySchema,
-  offlineLimit: moneySchema,
-});
-
 export const accountResponseSchema = z.object({
-  accountId: entityIdSchema,
-  holderName: z.string(),
-  holderType: z.enum(holderTypes),
-  status: z.enum(['open', 'frozen', 'closed']),
-  cardStatus: z.enum(['active', 'lost']),
-  cardNo: maskedCardNoSchema,
+  ...accountHolderFields,
   balance: moneySchema,
   limits: limitsSchema,
   position: positionSchema.describe('Position of the account’s latest event; use it as X-Min-Position'),

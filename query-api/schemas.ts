@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { maskedCardNoSchema, moneySchema, positionSchema } from '../http-kit/index.ts';
+import { accountHolderFields, limitsSchema, moneySchema, positionSchema } from '../http-kit/index.ts';
 import {
   businessDaySchemaPattern,
   deviceKinds,
   entityIdSchema,
-  holderTypes,
   isoInstantSchema,
   merchantCategories,
 } from '../ledger-core/index.ts';
@@ -42,19 +41,8 @@ export const readYourWritesHeadersSchema = z.looseObject({
 export const merchantIdParamsSchema = z.strictObject({ id: entityIdSchema });
 export const deviceIdParamsSchema = z.strictObject({ id: entityIdSchema });
 
-export const limitsSchema = z.object({
-  perTransaction: moneySchema,
-  daily: moneySchema,
-  offlineLimit: moneySchema,
-});
-
 export const accountSchema = z.object({
-  accountId: entityIdSchema,
-  holderName: z.string(),
-  holderType: z.enum(holderTypes),
-  status: z.enum(['open', 'frozen', 'closed']),
-  cardStatus: z.enum(['active', 'lost']),
-  cardNo: maskedCardNoSchema,
+  ...accountHolderFields,
   balance: moneySchema.describe('Negative when offline charges ran it below zero'),
   debt: moneySchema,
   dailySpent: moneySchema.describe('Charges of the current business day, against the daily limit'),
