@@ -11,7 +11,7 @@ import type { LedgerRuntime } from './ledger-runtime.ts';
 export const demoStudents = 300;
 const demoSeed = 2026;
 const demoChargesPerSecond = 2;
-/** Short rounds, so Ctrl-C waits at most this long for the terminals to finish. */
+/** Each round logs a summary of what the terminals saw. */
 const demoRoundMs = 10_000;
 
 export type CampusDemo = { stop: () => Promise<void> };
@@ -39,7 +39,7 @@ export const startCampusDemo = (
   mqttUrl: string,
   plan: ReturnType<typeof planCampus>,
 ): CampusDemo => {
-  let stopping = false;
+  const stopping = new AbortController();
   const terminals = plan.devices
     .filter((device) => device.kind === 'pos')
     .map((device) => ({
@@ -53,7 +53,7 @@ export const startCampusDemo = (
       runtime,
       terminals.map((terminal) => terminal.deviceId),
     );
-    while (!stopping) {
+    while (!stopping.signal.aborted) {
       const report = await runTerminals({
         mqttUrl,
         mqttProtocolVersion: 4,
@@ -64,6 +64,7 @@ export const startCampusDemo = (
         amountFen: { min: 500, max: 3_500 },
         seed,
         firstSeqs,
+        stopSignal: stopping.signal,
       });
       runtime.logger.info(
         { byStatus: report.byStatus, byCode: report.byCode, p99Ms: report.latencyMs.p99 },
@@ -75,7 +76,8 @@ export const startCampusDemo = (
   })();
   return {
     stop: async () => {
-      stopping = true;
+      // The round in progress ends at once and only waits for the answers still outstanding.
+      stopping.abort();
       await rounds.catch((error) =>
         runtime.logger.warn({ err: error }, 'simulated terminals stopped with an error'),
       );

@@ -39,6 +39,8 @@ export type RunTerminalsOptions = {
   drainTimeoutMs?: number;
   seed?: number;
   firstSeqs?: Record<string, number>;
+  /** Ends the run early, as its duration would: no new arrivals, outstanding answers drained. */
+  stopSignal?: AbortSignal;
 };
 
 const defaults = {
@@ -109,6 +111,7 @@ export const runTerminals = async (options: RunTerminalsOptions): Promise<Termin
   if (options.warmUpMs) await sleep(options.warmUpMs);
   const startedAt = performance.now();
   const limitReached = (elapsedMs: number) =>
+    options.stopSignal?.aborted === true ||
     (options.requestCount !== undefined && fleet.items.length >= options.requestCount) ||
     (options.durationMs !== undefined && elapsedMs >= options.durationMs);
   let nextArrivalMs = options.ratePerSecond === 'max' ? 0 : random.exponentialMs(options.ratePerSecond);
