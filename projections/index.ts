@@ -52,6 +52,12 @@ export {
   type RebuildResult,
   rebuildReadModels,
 } from './rebuild.ts';
-export { type ProjectionStatus, projectionStatus, type WaitOutcome, waitForPosition } from './status.ts';
+export {
+  lagOf,
+  type ProjectionStatus,
+  projectionStatus,
+  type WaitOutcome,
+  waitForPosition,
+} from './status.ts';
 export type { Supervised } from './supervisor.ts';
 export * from './tables.ts';

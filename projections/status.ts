@@ -16,7 +16,8 @@ export type ProjectionStatus = {
 /** On EventStoreDB positions are not dense, so lag is counted by reading, up to this many events. */
 export const maxCountedLagEvents = 10_000;
 
-const lagOf = async (
+/** Events after `position` up to `headPosition`, and how long the oldest has waited; zeros when caught up. */
+export const lagOf = async (
   store: Pick<EventStore, 'kind' | 'readAll'>,
   position: Position,
   headPosition: Position,

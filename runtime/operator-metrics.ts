@@ -2,36 +2,18 @@ import type { Knex } from 'knex';
 import { Gauge, type Registry } from 'prom-client';
 import { deviceStatusTable } from '../device-gateway/index.ts';
 import type { EventStore, Position } from '../ledger-core/index.ts';
-import { readRelayCheckpoint, registerProjectionLagMetrics } from '../projections/index.ts';
+import { lagOf, readRelayCheckpoint, registerProjectionLagMetrics } from '../projections/index.ts';
 
 // Gauges computed at scrape time from shared state — the event store's head, the checkpoints and
 // device_status in the read-model database — so every process that serves /metrics reports the same
 // truth, wherever the relay, the projector and the gateways happen to run.
 
-/** On EventStoreDB positions are not dense, so relay lag is counted by reading, up to this many events. */
-export const maxCountedRelayLagEvents = 10_000;
-
 type LagStore = Pick<EventStore, 'kind' | 'readAll' | 'headPosition'>;
+type Lag = Awaited<ReturnType<typeof lagOf>>;
 
-export type Lag = { lagEvents: number; lagSeconds: number };
-
-/** Events after `position` and how long the oldest of them has waited; zeros when caught up. */
-export const lagBehind = async (store: LagStore, position: Position, now: Date): Promise<Lag> => {
-  const headPosition = await store.headPosition();
-  if (headPosition <= position) return { lagEvents: 0, lagSeconds: 0 };
-  // The SQL stores number their events 1, 2, 3…: the difference is the count.
-  const dense = store.kind !== 'esdb';
-  const pending = await store.readAll({
-    fromPosition: position,
-    maxCount: dense ? 1 : maxCountedRelayLagEvents,
-    toPosition: headPosition,
-  });
-  const oldest = pending[0];
-  return {
-    lagEvents: dense ? Number(headPosition - position) : pending.length,
-    lagSeconds: oldest ? Math.max(0, (now.getTime() - Date.parse(oldest.metadata.recordedAt)) / 1_000) : 0,
-  };
-};
+/** The relay is behind by what the log holds after its checkpoint, as a projection is after its own. */
+const lagBehind = async (store: LagStore, position: Position, now: Date): Promise<Lag> =>
+  lagOf(store, position, await store.headPosition(), now);
 
 /** The relay's checkpoint name for a topic (the relay's own default, named once for both). */
 export const relayNameFor = (topic: string): string => `kafka:${topic}`;
