@@ -6,7 +6,7 @@ import { createDeviceStatusWriter, type DeviceStatusWriter } from './device-stat
 import { createDirectory } from './directory.ts';
 import { createInflightGate } from './flow-control.ts';
 import { connectGatewayClient } from './gateway-client.ts';
-import { createMessageHandling } from './message-handling.ts';
+import { createMessageHandling, type MessageCounts } from './message-handling.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { createPushes, defaultMaxLostCardsPushed } from './pushes.ts';
 import { createRequestProcessor } from './request-processor.ts';
@@ -43,16 +43,8 @@ export type DeviceGatewayOptions = {
   statusFlushIntervalMs?: number;
 };
 
-export type DeviceGatewayStats = {
-  received: number;
-  answered: number;
-  accepted: number;
-  rejected: number;
-  /** Messages refused before reaching the ledger (also counted in answered when they could be answered). */
-  garbage: number;
-  /** Messages on a topic with no readable device id: nobody to answer. */
-  unanswerable: number;
-  byCode: Record<string, number>;
+/** The message counts, presence renamed, with the flow control's and the broker link's state. */
+export type DeviceGatewayStats = Omit<MessageCounts, 'presence'> & {
   inflight: number;
   maxInflightSeen: number;
   readPauses: number;

@@ -16,7 +16,9 @@ export type MessageCounts = {
   answered: number;
   accepted: number;
   rejected: number;
+  /** Messages refused before reaching the ledger (also counted in answered when they could be answered). */
   garbage: number;
+  /** Messages on a topic with no readable device id: nobody to answer. */
   unanswerable: number;
   presence: number;
   byCode: Record<string, number>;
