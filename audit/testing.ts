@@ -5,13 +5,13 @@ import {
   type SqlClient,
 } from '../event-store/index.ts';
 import {
-  type CommandContext,
   type CommandHandler,
   createCommandHandler,
   type EventStore,
   type LedgerCommandInput,
   ledgerCommandSchema,
 } from '../ledger-core/index.ts';
+import { testContext } from '../testing/ledger-store.ts';
 import { serviceUrls, uniqueName } from '../testing/services.ts';
 
 // Test-only: a Postgres event store in its own schema with a clock the test sets, so events land on
@@ -33,12 +33,6 @@ export type AuditLedger = {
   setClock: (instant: string) => void;
   run: (command: UntimedCommand) => ReturnType<CommandHandler['handle']>;
   cleanup: () => Promise<void>;
-};
-
-export const testContext: CommandContext = {
-  correlationId: 'audit-test',
-  causationId: 'audit-test',
-  actor: { type: 'admin', id: 'audit-test' },
 };
 
 export const openAuditLedger = async (timeZone = 'Asia/Shanghai'): Promise<AuditLedger> => {
