@@ -17,10 +17,13 @@ const suffixesOf: Record<MetricType, readonly string[]> = {
   untyped: [''],
 };
 
+// Prometheus reads values with Go's ParseFloat, which takes NaN and Inf in any letter case; prom-client
+// writes an empty summary's mean as "Nan".
 const parseValue = (text: string, line: string): number => {
-  if (text === '+Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (text === 'NaN') return Number.NaN;
+  const word = text.toLowerCase();
+  if (word === '+inf' || word === 'inf') return Number.POSITIVE_INFINITY;
+  if (word === '-inf') return Number.NEGATIVE_INFINITY;
+  if (word === 'nan') return Number.NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`bad value in: ${line}`);
   return Number(text);
 };

@@ -28,6 +28,13 @@ describe('strict Prometheus text reader', () => {
     expect(sampleSum(exposition, 'wait_seconds_count')).toBe(1);
   });
 
+  it('reads NaN and Inf in any letter case, as Prometheus does ("Nan" is what prom-client writes)', () => {
+    const exposition = parsePrometheusText('# TYPE x gauge\nx{a="1"} Nan\nx{a="2"} +inf\nx{a="3"} -Inf\n');
+    expect(sampleSum(exposition, 'x', { a: '1' })).toBeNaN();
+    expect(sampleSum(exposition, 'x', { a: '2' })).toBe(Number.POSITIVE_INFINITY);
+    expect(sampleSum(exposition, 'x', { a: '3' })).toBe(Number.NEGATIVE_INFINITY);
+  });
+
   it.each([
     ['a sample of an undeclared family', 'other_total 1'],
     ['an unquoted label value', '# TYPE x counter\nx{kind=a} 1'],
