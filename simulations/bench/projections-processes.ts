@@ -51,12 +51,14 @@ export type ChildConfig = {
   groupId: string;
   timeZone: string;
   rate: number;
+  /** The load runs this long at `rate` before the measured `seconds`, without a pause between. */
+  warmupSeconds: number;
   seconds: number;
 };
 type Role = 'load' | 'relay' | 'projector';
 type ChildMessage =
   | { kind: 'ready' }
-  | { kind: 'appended'; positions: string[]; at: number }
+  | { kind: 'appended'; positions: string[]; at: number; warmup: boolean }
   | { kind: 'done'; offeredMs: number }
   | { kind: 'failed'; error: string };
 
@@ -64,7 +66,8 @@ const roleVariable = 'PROJECTIONS_BENCH_ROLE';
 
 /**
  * The load generator: every tick, the events due are appended in one group commit, as the command
- * handler does under load; each commit's positions and time go back to the parent.
+ * handler does under load; each commit's positions and time go back to the parent, marked as warm-up
+ * while the relay and projector processes, fresh and JIT-cold, are still in their first seconds.
  */
 const runLoad = async (config: ChildConfig, send: (message: ChildMessage) => void) => {
   const sql = createPgClient({
@@ -77,7 +80,9 @@ const runLoad = async (config: ChildConfig, send: (message: ChildMessage) => voi
   const perTick = (config.rate * loadTickMs) / 1000;
   let issued = 0;
   const inFlight: Promise<void>[] = [];
-  while (performance.now() - startedAt < config.seconds * 1000) {
+  const warmupMs = config.warmupSeconds * 1000;
+  while (performance.now() - startedAt < warmupMs + config.seconds * 1000) {
+    const warmup = performance.now() - startedAt < warmupMs;
     const due = Math.floor(((performance.now() - startedAt) / loadTickMs + 1) * perTick);
     const requests: AppendRequest[] = [];
     for (; issued < due; issued += 1) requests.push(topUpRequest(issued + 1));
@@ -89,13 +94,13 @@ const runLoad = async (config: ChildConfig, send: (message: ChildMessage) => voi
           if (!outcome.ok) throw new Error(`bench append refused: ${outcome.reason}`);
           for (const event of outcome.events) positions.push(event.position.toString());
         }
-        send({ kind: 'appended', positions, at });
+        send({ kind: 'appended', positions, at, warmup });
       }),
     );
     await sleep(loadTickMs);
   }
   await Promise.all(inFlight);
-  send({ kind: 'done', offeredMs: performance.now() - startedAt });
+  send({ kind: 'done', offeredMs: performance.now() - startedAt - warmupMs });
   await store.close();
 };
 
@@ -166,12 +171,12 @@ const spawnChild = (role: Role, config: ChildConfig, onMessage: (message: ChildM
 export const childOutcome = (
   role: Role,
   config: ChildConfig,
-  onAppended?: (positions: string[], at: number) => void,
+  onAppended?: (positions: string[], at: number, warmup: boolean) => void,
 ) => {
   let handle: ReturnType<typeof spawnChild> | undefined;
   const outcome = new Promise<number>((resolve, reject) => {
     handle = spawnChild(role, config, (message) => {
-      if (message.kind === 'appended') onAppended?.(message.positions, message.at);
+      if (message.kind === 'appended') onAppended?.(message.positions, message.at, message.warmup);
       else if (message.kind === 'ready') resolve(0);
       else if (message.kind === 'done') resolve(message.offeredMs);
       else reject(new Error(`${role} process failed: ${message.error}`));
