@@ -4,7 +4,7 @@ import type { EventStore, Position, RecordedEvent } from '../ledger-core/index.t
 import { carryChanges, emptyKnownState } from './apply/carried-state.ts';
 import { planBatch } from './apply/plan-batch.ts';
 import type { BatchChanges } from './apply/rows.ts';
-import { writeChanges } from './apply/write-changes.ts';
+import { splitWrites } from './apply/write-changes.ts';
 import { decodeRecordedEvent, type ProjectableEvent } from './envelope.ts';
 import { migrateReadModels } from './migrations/migrate.ts';
 import { quoteIdentifier } from './schema-name.ts';
@@ -95,13 +95,22 @@ const fillSchema = async (
     reading.catch(() => undefined);
     return reading;
   };
-  const write = (changes: BatchChanges, checkpoint: Position) =>
+  const inTransaction = (work: (trx: Knex.Transaction) => Promise<void>) =>
     db.transaction(async (trx) => {
       await trx.raw(`SET LOCAL search_path TO ${quotedSchema}`);
       // A rebuild that dies is simply run again, so its commits need not wait for the disk.
       await trx.raw('SET LOCAL synchronous_commit TO off');
-      await writeChanges(trx, changes, { projection: readModelsProjection, position: checkpoint });
+      await work(trx);
     });
+  // The postings and the rest on two connections at once: Postgres spends most of a rebuild here.
+  const write = async (changes: BatchChanges, checkpoint: Position) => {
+    await Promise.all([
+      inTransaction((trx) => splitWrites.postings(trx, changes)),
+      inTransaction((trx) =>
+        splitWrites.rest(trx, changes, { projection: readModelsProjection, position: checkpoint }),
+      ),
+    ]);
+  };
 
   const known = emptyKnownState();
   let events = 0;
@@ -153,7 +162,7 @@ const fillSchema = async (
 
 /**
  * Rebuilds every read model from the event log into a fresh schema, with the same `planBatch` and
- * `writeChanges` the live projectors apply, so the result at position P equals the live read models at
+ * writes the live projectors apply, so the result at position P equals the live read models at
  * P (I7). Being the schema's only writer, it plans each batch on the state carried over from the
  * batches before it instead of loading rows back, so three things overlap: Postgres writes batch N
  * while batch N+1 is planned and batch N+2 read.

@@ -107,8 +107,11 @@ const deviceRecords = (changes: BatchChanges) =>
     position: row.position.toString(),
   }));
 
-const writeStatement = `
-WITH balances AS (
+/** One data-modifying WITH part: its SQL (one bind parameter, a JSON array) and the array it takes. */
+type WritePart = { sql: string; records: (changes: BatchChanges) => unknown[] };
+
+const balancesPart: WritePart = {
+  sql: `balances AS (
   INSERT INTO account_balances (account_id, holder_name, holder_type, status, card_status, card_masked, balance,
          debt, daily_day, daily_spent, per_transaction_limit, daily_limit, offline_limit, revision, position, updated_at)
   SELECT a, h, t, s, c, m, b, d, y, p, l, i, o, r, n, u
@@ -120,19 +123,34 @@ WITH balances AS (
          daily_spent = excluded.daily_spent, per_transaction_limit = excluded.per_transaction_limit,
          daily_limit = excluded.daily_limit, offline_limit = excluded.offline_limit, revision = excluded.revision,
          position = excluded.position, updated_at = excluded.updated_at
-), transactions AS (
+)`,
+  records: (changes) => [...changes.accounts.values()].map(accountRecord),
+};
+
+const transactionsPart: WritePart = {
+  sql: `transactions AS (
   INSERT INTO account_transactions (account_id, position, tx_id, type, amount, balance_after, occurred_at, recorded_at,
          merchant_id, device_id, channel, payee, bill_ref, external_ref, charge_tx_id, offline)
   SELECT a, n, x, t, m, b, o, r, e, v, c, p, l, f, g, coalesce(z, false)
     FROM json_to_recordset(?::json) AS j(a text, n bigint, x text, t text, m numeric, b numeric, o timestamptz,
          r timestamptz, e text, v text, c text, p text, l text, f text, g text, z boolean)
-), postings AS (
+)`,
+  records: (changes) => changes.transactions.map(transactionRecord),
+};
+
+const postingsPart: WritePart = {
+  sql: `postings AS (
   INSERT INTO journal_postings (position, posting_index, tx_id, ledger_account, amount, business_date, recorded_at)
   SELECT j.n, leg.posting_index, j.x, leg.ledger_account, leg.amount, j.d, j.r
     FROM json_to_recordset(?::json) AS j(n bigint, x text, f text, t text, m numeric, d date, r timestamptz)
    CROSS JOIN LATERAL (VALUES (0::smallint, j.f, -j.m), (1::smallint, j.t, j.m))
          AS leg(posting_index, ledger_account, amount)
-), sales AS (
+)`,
+  records: (changes) => changes.transfers.map(transferRecord),
+};
+
+const salesPart: WritePart = {
+  sql: `sales AS (
   INSERT INTO merchant_sales AS s (merchant_id, hour, charges_count, charges_amount, refunds_count, refunds_amount)
   SELECT * FROM json_to_recordset(?::json) AS j(merchant_id text, hour timestamptz, charges_count integer,
          charges_amount numeric, refunds_count integer, refunds_amount numeric)
@@ -140,45 +158,91 @@ WITH balances AS (
          charges_amount = s.charges_amount + excluded.charges_amount,
          refunds_count = s.refunds_count + excluded.refunds_count,
          refunds_amount = s.refunds_amount + excluded.refunds_amount
-), totals AS (
+)`,
+  records: salesRecords,
+};
+
+const totalsPart: WritePart = {
+  sql: `totals AS (
   INSERT INTO daily_totals AS t (business_date, dimension, key, count, amount)
   SELECT * FROM json_to_recordset(?::json) AS j(business_date date, dimension text, key text, count integer,
          amount numeric)
   ON CONFLICT (business_date, dimension, key) DO UPDATE SET count = t.count + excluded.count,
          amount = t.amount + excluded.amount
-), merchant_registry AS (
+)`,
+  records: dailyRecords,
+};
+
+const merchantsPart: WritePart = {
+  sql: `merchant_registry AS (
   INSERT INTO merchants (merchant_id, name, category, position)
   SELECT * FROM json_to_recordset(?::json) AS j(merchant_id text, name text, category text, position bigint)
   ON CONFLICT (merchant_id) DO UPDATE SET name = excluded.name, category = excluded.category,
          position = excluded.position
-), device_registry AS (
+)`,
+  records: merchantRecords,
+};
+
+const devicesPart: WritePart = {
+  sql: `device_registry AS (
   INSERT INTO devices (device_id, merchant_id, kind, key_id, status, position)
   SELECT * FROM json_to_recordset(?::json) AS j(device_id text, merchant_id text, kind text, key_id text,
          status text, position bigint)
   ON CONFLICT (device_id) DO UPDATE SET merchant_id = excluded.merchant_id, kind = excluded.kind,
          key_id = excluded.key_id, status = excluded.status, position = excluded.position
-)
-UPDATE projection_checkpoints SET position = ?::bigint, updated_at = now() WHERE projection = ?`;
+)`,
+  records: deviceRecords,
+};
 
-/** The JSON arrays the write statement takes, in its parameter order. */
-export const serializeChanges = (changes: BatchChanges): string[] => [
-  JSON.stringify([...changes.accounts.values()].map(accountRecord)),
-  JSON.stringify(changes.transactions.map(transactionRecord)),
-  JSON.stringify(changes.transfers.map(transferRecord)),
-  JSON.stringify(salesRecords(changes)),
-  JSON.stringify(dailyRecords(changes)),
-  JSON.stringify(merchantRecords(changes)),
-  JSON.stringify(deviceRecords(changes)),
+const checkpointUpdate =
+  'UPDATE projection_checkpoints SET position = ?::bigint, updated_at = now() WHERE projection = ?';
+
+const everyPart = [
+  balancesPart,
+  transactionsPart,
+  postingsPart,
+  salesPart,
+  totalsPart,
+  merchantsPart,
+  devicesPart,
 ];
+const allButPostings = everyPart.filter((part) => part !== postingsPart);
 
+const statementOf = (parts: readonly WritePart[], main: string) =>
+  `WITH ${parts.map((part) => part.sql).join(',\n')}\n${main}`;
+
+const parametersOf = (parts: readonly WritePart[], changes: BatchChanges): string[] =>
+  parts.map((part) => JSON.stringify(part.records(changes)));
+
+export type Checkpoint = { projection: string; position: Position };
+
+/** A batch's changes and its checkpoint, in one statement. */
 export const writeChanges = async (
   trx: Knex.Transaction,
   changes: BatchChanges,
-  checkpoint: { projection: string; position: Position },
+  checkpoint: Checkpoint,
 ): Promise<void> => {
-  await trx.raw(writeStatement, [
-    ...serializeChanges(changes),
+  await trx.raw(statementOf(everyPart, checkpointUpdate), [
+    ...parametersOf(everyPart, changes),
     checkpoint.position.toString(),
     checkpoint.projection,
   ]);
+};
+
+/**
+ * The same writes in two statements that may run on two connections at once, for a sole writer that
+ * can afford two transactions per batch (a rebuild, whose schema is dropped if it fails): the journal
+ * postings, the largest table, and everything else with the checkpoint.
+ */
+export const splitWrites = {
+  postings: async (trx: Knex.Transaction, changes: BatchChanges): Promise<void> => {
+    await trx.raw(statementOf([postingsPart], 'SELECT 1'), parametersOf([postingsPart], changes));
+  },
+  rest: async (trx: Knex.Transaction, changes: BatchChanges, checkpoint: Checkpoint): Promise<void> => {
+    await trx.raw(statementOf(allButPostings, checkpointUpdate), [
+      ...parametersOf(allButPostings, changes),
+      checkpoint.position.toString(),
+      checkpoint.projection,
+    ]);
+  },
 };
