@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { EventStore, Position, RecordedEvent } from '../ledger-core/index.ts';
-import { carryChanges, emptyKnownState } from './apply/carried-state.ts';
-import { planBatch } from './apply/plan-batch.ts';
+import { carryChanges, emptyCarriedState, knownStateFor } from './apply/carried-state.ts';
+import { loadChargeMerchants } from './apply/load-known-state.ts';
+import { planBatch, requirementsOf } from './apply/plan-batch.ts';
 import type { BatchChanges } from './apply/rows.ts';
 import { splitWrites } from './apply/write-changes.ts';
 import { decodeRecordedEvent, type ProjectableEvent } from './envelope.ts';
@@ -95,13 +96,14 @@ const fillSchema = async (
     reading.catch(() => undefined);
     return reading;
   };
-  const inTransaction = (work: (trx: Knex.Transaction) => Promise<void>) =>
+  const inTransaction = <T>(work: (trx: Knex.Transaction) => Promise<T>) =>
     db.transaction(async (trx) => {
       await trx.raw(`SET LOCAL search_path TO ${quotedSchema}`);
       // A rebuild that dies is simply run again, so its commits need not wait for the disk.
       await trx.raw('SET LOCAL synchronous_commit TO off');
-      await work(trx);
+      return work(trx);
     });
+  const loadStoredCharges = (txIds: Set<string>) => inTransaction((trx) => loadChargeMerchants(trx, txIds));
   // The postings and the rest on two connections at once: Postgres spends most of a rebuild here.
   const write = async (changes: BatchChanges, checkpoint: Position) => {
     await Promise.all([
@@ -112,7 +114,7 @@ const fillSchema = async (
     ]);
   };
 
-  const known = emptyKnownState();
+  const carried = emptyCarriedState();
   let events = 0;
   let applied = 0;
   let invalidEvents = 0;
@@ -124,8 +126,11 @@ const fillSchema = async (
     if (!batch.last) break;
     const lastRead = batch.last.position;
     if (lastRead < targetPosition) next = readAhead(lastRead);
+    // Planning batch N+1 here: batches up to N-1 are committed, as `writing` (batch N) began after them.
+    const refundedCharges = requirementsOf(batch.valid).chargeTxIds;
+    const known = await knownStateFor(carried, refundedCharges, loadStoredCharges);
     const changes = planBatch(batch.valid, known, timeZone);
-    carryChanges(known, changes);
+    carryChanges(carried, changes);
     for (const rejected of changes.rejected) {
       logger?.warn(
         { position: rejected.position.toString(), reason: rejected.reason },

@@ -62,7 +62,8 @@ const loadAccounts = async (trx: Knex.Transaction, ids: Set<string>): Promise<Ma
   return accounts;
 };
 
-const loadChargeMerchants = async (
+/** Charge txId → merchant, for refunds of charges applied in earlier batches. */
+export const loadChargeMerchants = async (
   trx: Knex.Transaction,
   txIds: Set<string>,
 ): Promise<Map<string, string>> => {
