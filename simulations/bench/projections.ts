@@ -398,13 +398,15 @@ export const runProjectionsBench = async (
   );
   const lag: LagFigures[] = [];
   for (const rate of options.offeredLoads ?? defaultOfferedLoads) {
-    lag.push(await measureLag(
+    lag.push(
+      await measureLag(
         options,
         kafka,
         rate,
         options.loadSeconds ?? defaultLoadSeconds,
         options.warmupSeconds ?? defaultWarmupSeconds,
-      ));
+      ),
+    );
   }
   const rebuild = await measureRebuild(options, options.rebuildEvents ?? defaultRebuildEvents);
   return { benchmark: 'projections', kafkaApply, lag, rebuild };
