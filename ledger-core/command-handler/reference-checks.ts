@@ -19,8 +19,19 @@ export const createReferenceChecks = (store: Pick<EventStore, 'readStream'>): Re
   const knownMerchants = new LRUCache<string, true>({ max: maxRememberedEntities });
   const devices = new LRUCache<string, DeviceState>({ max: maxRememberedEntities, ttl: deviceMemoryMs });
 
-  const requireMerchant = async (merchantId: string) => {
-    if (knownMerchants.has(merchantId)) return;
+  // Lookups of one entity already under way are shared: a burst of charges from one terminal whose
+  // memory just expired costs one read, not one per charge.
+  const merchantReads = new Map<string, Promise<void>>();
+  const deviceReads = new Map<string, Promise<DeviceState>>();
+  const shared = <T>(reads: Map<string, Promise<T>>, id: string, read: () => Promise<T>): Promise<T> => {
+    const pending = reads.get(id);
+    if (pending) return pending;
+    const reading = read().finally(() => reads.delete(id));
+    reads.set(id, reading);
+    return reading;
+  };
+
+  const readMerchant = async (merchantId: string) => {
     const events = await store.readStream(`merchant-${merchantId}`);
     let state = merchantDecider.initialState();
     for (const event of events) state = merchantDecider.evolve(state, toDatedEvent(event) as never);
@@ -28,10 +39,12 @@ export const createReferenceChecks = (store: Pick<EventStore, 'readStream'>): Re
       throw new LedgerRejection('merchant_not_found', `no merchant ${merchantId}`);
     knownMerchants.set(merchantId, true);
   };
+  const requireMerchant = async (merchantId: string) => {
+    if (knownMerchants.has(merchantId)) return;
+    await shared(merchantReads, merchantId, () => readMerchant(merchantId));
+  };
 
-  const deviceState = async (deviceId: string): Promise<DeviceState> => {
-    const remembered = devices.get(deviceId);
-    if (remembered) return remembered;
+  const readDevice = async (deviceId: string): Promise<DeviceState> => {
     let state = deviceDecider.initialState();
     for (const event of await store.readStream(`device-${deviceId}`)) {
       state = deviceDecider.evolve(state, toDatedEvent(event) as never);
@@ -39,6 +52,8 @@ export const createReferenceChecks = (store: Pick<EventStore, 'readStream'>): Re
     devices.set(deviceId, state);
     return state;
   };
+  const deviceState = async (deviceId: string): Promise<DeviceState> =>
+    devices.get(deviceId) ?? shared(deviceReads, deviceId, () => readDevice(deviceId));
 
   return {
     check: async (command) => {
