@@ -40,6 +40,7 @@ export type BenchLedger = {
 };
 
 export const cardNoOfBench = (index: number) => `6280${String(index).padStart(8, '0')}`;
+export const accountOfBenchCard = (cardNo: string) => `bench-${cardNo}`;
 
 const inChunks = async <Item>(items: Item[], work: (item: Item) => Promise<void>) => {
   for (let start = 0; start < items.length; start += seedConcurrency) {
@@ -91,7 +92,7 @@ export const openBenchLedger = async (options: {
   );
   const cards = Array.from({ length: options.cards }, (_, index) => cardNoOfBench(index));
   await inChunks(cards, async (cardNo) => {
-    const accountId = `bench-${cardNo}`;
+    const accountId = accountOfBenchCard(cardNo);
     await run({
       type: 'OpenAccount',
       occurredAt,
@@ -146,7 +147,7 @@ export const measureHandlerRate = (
       await ledger.handler.handle(
         {
           type: 'Charge',
-          accountId: `bench-${cardNo}`,
+          accountId: accountOfBenchCard(cardNo),
           txId: `bench-direct-${caller}-${sequence}`,
           amount: formatMoney(fromFen(BigInt(fen))),
           merchantId: benchMerchantId,

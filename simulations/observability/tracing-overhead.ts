@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type TraceContextMode, traceContextModes } from '../../runtime/telemetry.ts';
 import { uniqueName } from '../../testing/services.ts';
 import { type BenchmarkOptions, numberParameter } from '../bench/benchmark.ts';
-import { benchAmountFen, openBenchLedger } from '../bench/gateway-ledger.ts';
+import { accountOfBenchCard, benchAmountFen, openBenchLedger } from '../bench/gateway-ledger.ts';
 import { runTerminalsInProcess, startPrivateMosquitto } from '../terminals/index.ts';
 import type {
   GatewayProcessCommand,
@@ -208,6 +208,7 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
     mqttUrl: broker.url,
     topicPrefix,
     tracing: setting === 'off' ? undefined : { sampleRatio, otlpEndpoint: sink.endpoint, context: setting },
+    primeStreams: ledger.cards.map((cardNo) => `account-${accountOfBenchCard(cardNo)}`),
   });
   try {
     // Unmeasured: Postgres settles after the seed (autovacuum, checkpoints) before any setting is timed.
