@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { eventLog } from '../testing/events.ts';
+import { eventLog, accountA1Opened as opened } from '../testing/events.ts';
 import { carryChanges, emptyCarriedState, knownStateFor } from './carried-state.ts';
 import { formatFen } from './fen.ts';
 import { planBatch, requirementsOf } from './plan-batch.ts';
 
 const timeZone = 'Asia/Shanghai';
-
-const opened = {
-  type: 'AccountOpened',
-  data: {
-    accountId: 'a1',
-    holderName: 'Li Hua',
-    holderType: 'student',
-    cardNo: '6222000011112222',
-    limits: { perTransaction: '500.00', daily: '1000.00' },
-    offlineLimit: '50.00',
-  },
-} as const;
 
 const charge = (txId: string, amount: string) =>
   ({ type: 'Charged', data: { txId, amount, merchantId: 'm1', offline: false } }) as const;

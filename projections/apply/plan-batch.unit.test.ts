@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventLog } from '../testing/events.ts';
+import { eventLog, accountA1Opened as opened } from '../testing/events.ts';
 import { type Fen, formatFen } from './fen.ts';
 import { planBatch, requirementsOf } from './plan-batch.ts';
 import type { KnownState } from './rows.ts';
@@ -12,18 +12,6 @@ const nothingKnown = (): KnownState => ({
   devices: new Map(),
 });
 const text = (value: Fen) => formatFen(value);
-
-const opened = {
-  type: 'AccountOpened',
-  data: {
-    accountId: 'a1',
-    holderName: 'Li Hua',
-    holderType: 'student',
-    cardNo: '6222000011112222',
-    limits: { perTransaction: '500.00', daily: '1000.00' },
-    offlineLimit: '50.00',
-  },
-} as const;
 
 describe('planBatch', () => {
   it('turns money events into balances, history, postings that sum to zero, sales and daily totals', () => {

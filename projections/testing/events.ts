@@ -25,3 +25,16 @@ export const eventLog = (startAt = '2025-03-01T02:00:00.000Z') => {
     },
   };
 };
+
+/** The opening of account a1, the account most pure tests follow. */
+export const accountA1Opened = {
+  type: 'AccountOpened',
+  data: {
+    accountId: 'a1',
+    holderName: 'Li Hua',
+    holderType: 'student',
+    cardNo: '6222000011112222',
+    limits: { perTransaction: '500.00', daily: '1000.00' },
+    offlineLimit: '50.00',
+  },
+} as const satisfies LedgerEvent;
