@@ -112,9 +112,17 @@ describe.skipIf(!servicesUp)('metrics an operator watches', () => {
 
     await stack.start(['relay', 'projections']);
     let caughtUp = after;
+    // One scrape can see a lag computed after a checkpoint was written and a position gauge read just
+    // before its owner set it (prom-client reads plain gauges before the async ones finish); and the
+    // projector may commit before the relay stores its own checkpoint. So wait for all four.
     await eventually(async () => {
       caughtUp = await scrape(stack.urlOf('command-api'));
-      return sampleSum(caughtUp, 'ledger_projection_lag_events', readModels) === 0;
+      return (
+        sampleSum(caughtUp, 'ledger_projection_lag_events', readModels) === 0 &&
+        sampleSum(caughtUp, 'ledger_projection_position', readModels) === head &&
+        sampleSum(caughtUp, 'ledger_relay_lag_events', relay) === 0 &&
+        sampleSum(caughtUp, 'ledger_relay_position', relay) === head
+      );
     }, catchUpWaitMs);
     expect(sampleSum(caughtUp, 'ledger_projection_lag_seconds', readModels)).toBe(0);
     expect(sampleSum(caughtUp, 'ledger_relay_lag_events', relay)).toBe(0);
