@@ -18,4 +18,5 @@ export * from './merchant/decider.ts';
 export * from './metadata.ts';
 export * from './money.ts';
 export * from './rejection.ts';
+export * from './shared-calls.ts';
 export * from './tracing.ts';

@@ -4,6 +4,7 @@ import { type DeviceState, deviceDecider } from '../device/decider.ts';
 import type { EventStore } from '../event-store/port.ts';
 import { merchantDecider } from '../merchant/decider.ts';
 import { LedgerRejection } from '../rejection.ts';
+import { sharedCall } from '../shared-calls.ts';
 import { toDatedEvent } from './aggregates.ts';
 
 // Checks a command makes against streams other than its own: the merchant it names exists, the device
@@ -23,13 +24,6 @@ export const createReferenceChecks = (store: Pick<EventStore, 'readStream'>): Re
   // memory just expired costs one read, not one per charge.
   const merchantReads = new Map<string, Promise<void>>();
   const deviceReads = new Map<string, Promise<DeviceState>>();
-  const shared = <T>(reads: Map<string, Promise<T>>, id: string, read: () => Promise<T>): Promise<T> => {
-    const pending = reads.get(id);
-    if (pending) return pending;
-    const reading = read().finally(() => reads.delete(id));
-    reads.set(id, reading);
-    return reading;
-  };
 
   const readMerchant = async (merchantId: string) => {
     const events = await store.readStream(`merchant-${merchantId}`);
@@ -41,7 +35,7 @@ export const createReferenceChecks = (store: Pick<EventStore, 'readStream'>): Re
   };
   const requireMerchant = async (merchantId: string) => {
     if (knownMerchants.has(merchantId)) return;
-    await shared(merchantReads, merchantId, () => readMerchant(merchantId));
+    await sharedCall(merchantReads, merchantId, () => readMerchant(merchantId));
   };
 
   const readDevice = async (deviceId: string): Promise<DeviceState> => {
@@ -53,7 +47,7 @@ export const createReferenceChecks = (store: Pick<EventStore, 'readStream'>): Re
     return state;
   };
   const deviceState = async (deviceId: string): Promise<DeviceState> =>
-    devices.get(deviceId) ?? shared(deviceReads, deviceId, () => readDevice(deviceId));
+    devices.get(deviceId) ?? sharedCall(deviceReads, deviceId, () => readDevice(deviceId));
 
   return {
     check: async (command) => {

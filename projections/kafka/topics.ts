@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { sharedCall } from '../../ledger-core/index.ts';
 
 export const defaultLedgerTopic = 'ledger.events.v1';
 /**
@@ -30,12 +31,7 @@ export const ensureLedgerTopics = (
 ): Promise<number> => {
   const attempts = attemptsInFlight.get(kafka) ?? new Map<string, Promise<number>>();
   attemptsInFlight.set(kafka, attempts);
-  const key = `${topic}/${partitions}`;
-  const inFlight = attempts.get(key);
-  if (inFlight) return inFlight;
-  const attempt = createMissingTopics(kafka, topic, partitions).finally(() => attempts.delete(key));
-  attempts.set(key, attempt);
-  return attempt;
+  return sharedCall(attempts, `${topic}/${partitions}`, () => createMissingTopics(kafka, topic, partitions));
 };
 
 const attemptsInFlight = new WeakMap<Kafka, Map<string, Promise<number>>>();
