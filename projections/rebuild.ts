@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { EventStore, Position, RecordedEvent } from '../ledger-core/index.ts';
+import { lockCheckpoint } from './apply/apply-events.ts';
 import { carryChanges, emptyCarriedState, knownStateFor } from './apply/carried-state.ts';
 import { loadChargeMerchants } from './apply/load-known-state.ts';
 import { planBatch, requirementsOf } from './apply/plan-batch.ts';
@@ -70,13 +71,6 @@ const decodeBatch = (
   return { last: batch[batch.length - 1], count: batch.length, valid, invalid };
 };
 
-/** Creates the checkpoint row the batches' writes advance. */
-const startCheckpoint = (db: Knex, quotedSchema: string) =>
-  db.raw(
-    `INSERT INTO ${quotedSchema}.projection_checkpoints (projection, position, updated_at) VALUES (?, 0, now())`,
-    [readModelsProjection],
-  );
-
 const fillSchema = async (
   options: RebuildOptions,
   quotedSchema: string,
@@ -85,7 +79,6 @@ const fillSchema = async (
   const { store, db, schema, timeZone, logger } = options;
   const batchSize = options.batchSize ?? defaultRebuildBatchSize;
   await migrateReadModels(db, { schema });
-  await startCheckpoint(db, quotedSchema);
   const targetPosition = options.toPosition ?? (await store.headPosition());
 
   const readAhead = (fromPosition: Position) => {
@@ -103,6 +96,8 @@ const fillSchema = async (
       await trx.raw('SET LOCAL synchronous_commit TO off');
       return work(trx);
     });
+  // The checkpoint row the batches' writes advance, at the start of the log.
+  await inTransaction((trx) => lockCheckpoint(trx, readModelsProjection));
   const loadStoredCharges = (txIds: Set<string>) => inTransaction((trx) => loadChargeMerchants(trx, txIds));
   // The postings and the rest on two connections at once: Postgres spends most of a rebuild here.
   const write = async (changes: BatchChanges, checkpoint: Position) => {

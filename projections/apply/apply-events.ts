@@ -31,7 +31,7 @@ export type ApplyResult = {
  * Locks the checkpoint row for the rest of the transaction (creating it at the start of the log) and
  * returns its position. Concurrent appliers of the same read models queue here, one batch at a time.
  */
-const lockCheckpoint = async (trx: Knex.Transaction, projection: string): Promise<Position> => {
+export const lockCheckpoint = async (trx: Knex.Transaction, projection: string): Promise<Position> => {
   const { rows } = await trx.raw<{ rows: Array<{ position: string }> }>(
     `INSERT INTO projection_checkpoints (projection, position, updated_at) VALUES (?, 0, now())
      ON CONFLICT (projection) DO UPDATE SET projection = excluded.projection
