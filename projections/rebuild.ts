@@ -4,7 +4,7 @@ import type { EventStore, Position, RecordedEvent } from '../ledger-core/index.t
 import { lockCheckpoint } from './apply/apply-events.ts';
 import { carryChanges, emptyCarriedState, knownStateFor } from './apply/carried-state.ts';
 import { loadChargeMerchants } from './apply/load-known-state.ts';
-import { planBatch, requirementsOf } from './apply/plan-batch.ts';
+import { planBatch, refundedChargesOf } from './apply/plan-batch.ts';
 import type { BatchChanges } from './apply/rows.ts';
 import { splitWrites } from './apply/write-changes.ts';
 import { decodeRecordedEvent, type ProjectableEvent } from './envelope.ts';
@@ -122,7 +122,7 @@ const fillSchema = async (
     const lastRead = batch.last.position;
     if (lastRead < targetPosition) next = readAhead(lastRead);
     // Planning batch N+1 here: batches up to N-1 are committed, as `writing` (batch N) began after them.
-    const refundedCharges = requirementsOf(batch.valid).chargeTxIds;
+    const refundedCharges = refundedChargesOf(batch.valid);
     const known = await knownStateFor(carried, refundedCharges, loadStoredCharges);
     const changes = planBatch(batch.valid, known, timeZone);
     carryChanges(carried, changes);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eventLog, accountA1Opened as opened } from '../testing/events.ts';
 import { carryChanges, emptyCarriedState, knownStateFor } from './carried-state.ts';
 import { formatFen } from './fen.ts';
-import { planBatch, requirementsOf } from './plan-batch.ts';
+import { planBatch, refundedChargesOf } from './plan-batch.ts';
 
 const timeZone = 'Asia/Shanghai';
 
@@ -34,7 +34,7 @@ describe('carried state', () => {
     const carried = emptyCarriedState();
     const noStoredCharges = async () => new Map<string, string>();
     for (const batch of batches) {
-      const known = await knownStateFor(carried, requirementsOf(batch).chargeTxIds, noStoredCharges);
+      const known = await knownStateFor(carried, refundedChargesOf(batch), noStoredCharges);
       const changes = planBatch(batch, known, timeZone);
       expect(changes.rejected).toEqual([]);
       carryChanges(carried, changes);
@@ -69,7 +69,7 @@ describe('carried state', () => {
     // A batch without charges: the next one finds c1 and c2 only where they were written.
     carryChanges(carried, planBatch([], await knownStateFor(carried, new Set(), stored), timeZone));
     expect(carried.lastBatchCharges.size).toBe(0);
-    const known = await knownStateFor(carried, requirementsOf(third).chargeTxIds, stored);
+    const known = await knownStateFor(carried, refundedChargesOf(third), stored);
     expect(asked).toEqual([['c1', 'c2']]);
     // c2 is not among the stored charges: its refund is refused, as live refuses a refund of an unknown charge.
     const changes = planBatch(third, known, timeZone);

@@ -45,24 +45,31 @@ const streamOf = (event: ProjectableEvent): { category: Category; id: string } =
   return parsed;
 };
 
+/** The charges the batch's refunds name that the batch did not charge itself (before the refund). */
+export const refundedChargesOf = (events: readonly ProjectableEvent[]): Set<string> => {
+  const refunded = new Set<string>();
+  const chargedHere = new Set<string>();
+  for (const { event } of events) {
+    if (event.type === 'Charged') chargedHere.add(event.data.txId);
+    if (event.type === 'Refunded' && !chargedHere.has(event.data.chargeTxId)) {
+      refunded.add(event.data.chargeTxId);
+    }
+  }
+  return refunded;
+};
+
 export const requirementsOf = (events: readonly ProjectableEvent[]): BatchRequirements => {
   const needs: BatchRequirements = {
     accountIds: new Set(),
-    chargeTxIds: new Set(),
+    chargeTxIds: refundedChargesOf(events),
     merchantIds: new Set(),
     deviceIds: new Set(),
   };
-  const chargedHere = new Set<string>();
   for (const projectable of events) {
-    const { event } = projectable;
     const stream = parseStreamId(projectable.streamId);
     if (stream?.category === 'account') needs.accountIds.add(stream.id);
     else if (stream?.category === 'merchant') needs.merchantIds.add(stream.id);
     else if (stream?.category === 'device') needs.deviceIds.add(stream.id);
-    if (event.type === 'Charged') chargedHere.add(event.data.txId);
-    if (event.type === 'Refunded' && !chargedHere.has(event.data.chargeTxId)) {
-      needs.chargeTxIds.add(event.data.chargeTxId);
-    }
   }
   return needs;
 };
