@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { LedgerCommand } from '../commands.ts';
 import { type DeviceState, deviceDecider } from '../device/decider.ts';
 import type { EventStore } from '../event-store/port.ts';
+import { streamIdOf } from '../ids.ts';
 import { merchantDecider } from '../merchant/decider.ts';
 import { LedgerRejection } from '../rejection.ts';
 import { sharedCall } from '../shared-calls.ts';
@@ -26,7 +27,7 @@ export const createReferenceChecks = (store: Pick<EventStore, 'readStream'>): Re
   const deviceReads = new Map<string, Promise<DeviceState>>();
 
   const readMerchant = async (merchantId: string) => {
-    const events = await store.readStream(`merchant-${merchantId}`);
+    const events = await store.readStream(streamIdOf('merchant', merchantId));
     let state = merchantDecider.initialState();
     for (const event of events) state = merchantDecider.evolve(state, toDatedEvent(event) as never);
     if (state.status === 'absent')
@@ -40,7 +41,7 @@ export const createReferenceChecks = (store: Pick<EventStore, 'readStream'>): Re
 
   const readDevice = async (deviceId: string): Promise<DeviceState> => {
     let state = deviceDecider.initialState();
-    for (const event of await store.readStream(`device-${deviceId}`)) {
+    for (const event of await store.readStream(streamIdOf('device', deviceId))) {
       state = deviceDecider.evolve(state, toDatedEvent(event) as never);
     }
     devices.set(deviceId, state);

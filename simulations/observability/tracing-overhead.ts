@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { streamIdOf } from '../../ledger-core/index.ts';
 import { type TraceContextMode, traceContextModes } from '../../runtime/telemetry.ts';
 import { uniqueName } from '../../testing/services.ts';
 import { type BenchmarkOptions, numberParameter } from '../bench/benchmark.ts';
@@ -208,7 +209,7 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
     mqttUrl: broker.url,
     topicPrefix,
     tracing: setting === 'off' ? undefined : { sampleRatio, otlpEndpoint: sink.endpoint, context: setting },
-    primeStreams: ledger.cards.map((cardNo) => `account-${accountOfBenchCard(cardNo)}`),
+    primeStreams: ledger.cards.map((cardNo) => streamIdOf('account', accountOfBenchCard(cardNo))),
   });
   try {
     // Unmeasured: Postgres settles after the seed (autovacuum, checkpoints) before any setting is timed.
