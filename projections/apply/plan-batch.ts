@@ -1,6 +1,7 @@
 import {
   type AccountEvent,
   accountEventSchemas,
+  businessDayOf,
   deviceEventSchemas,
   merchantEventSchemas,
   parseStreamId,
@@ -8,7 +9,6 @@ import {
 import type { ProjectableEvent } from '../envelope.ts';
 import type { DailyTotalDimension } from '../tables.ts';
 import { evolveAccountRow, ProjectionInvariantError } from './account-row.ts';
-import { cachedBusinessDayOf } from './business-day-cache.ts';
 import type { Fen } from './fen.ts';
 import { moneyMoveOf } from './money-move.ts';
 import type { BatchChanges, KnownState } from './rows.ts';
@@ -129,7 +129,7 @@ export const planBatch = (
 
   // Every check runs before the first change, so a refused event leaves no trace in the batch.
   const applyAccountEvent = (projectable: ProjectableEvent & { event: AccountEvent }, accountId: string) => {
-    const businessDate = cachedBusinessDayOf(projectable.occurredAt, timeZone);
+    const businessDate = businessDayOf(projectable.occurredAt, timeZone);
     const row = evolveAccountRow(accountOf(accountId), projectable, businessDate);
     const { event } = projectable;
     const chargeMerchant =
