@@ -6,6 +6,7 @@
 // process would otherwise read each account's whole stream at its first charge, a cost that grows
 // with the ledger from round to round and has nothing to do with tracing.
 
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { Telemetry, TraceContextMode } from '../../runtime/telemetry.ts';
 
 export type GatewayProcessOptions = {
@@ -24,7 +25,7 @@ export type GatewayProcessCommand = { kind: 'mark' } | { kind: 'stop' };
 
 export type GatewayProcessMessage =
   | { kind: 'ready' }
-  | { kind: 'stopped'; cpuMs: number; answered: number }
+  | { kind: 'stopped'; cpuMs: number; mainThreadBusyMs: number; gcPauseMs: number; answered: number }
   | { kind: 'failed'; error: string };
 
 const primeChunk = 200;
@@ -69,23 +70,44 @@ const serve = async (options: GatewayProcessOptions) => {
     logger: pino({ level: 'warn' }),
     topicPrefix: options.topicPrefix,
   });
-  // Counted from the parent's `mark` (after the warm-up) to `stop`: the measured run alone.
+  // Counted from the parent's `mark` (after the warm-up) to `stop`: the measured run alone. CPU counts
+  // every thread of the process (the garbage collector's helpers too); the main thread's busy time and
+  // the collector's pauses on it tell where it went.
   let cpuAtMark = process.cpuUsage();
+  let loopAtMark = performance.eventLoopUtilization();
   let answeredAtMark = 0;
+  let gcPauseMs = 0;
+  const gcObserver = new PerformanceObserver((entries) => {
+    for (const entry of entries.getEntries()) gcPauseMs += entry.duration;
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   process.on('message', async (command: GatewayProcessCommand) => {
     if (command.kind === 'mark') {
       cpuAtMark = process.cpuUsage();
+      loopAtMark = performance.eventLoopUtilization();
       answeredAtMark = gateway.stats().answered;
+      gcPauseMs = 0;
       return;
     }
     const cpu = process.cpuUsage(cpuAtMark);
+    const loop = performance.eventLoopUtilization(loopAtMark);
+    gcObserver.disconnect();
     const answered = gateway.stats().answered - answeredAtMark;
     await gateway.stop();
     await handler.close();
     await store.close();
     await db.destroy();
     await telemetry?.shutdown();
-    report({ kind: 'stopped', cpuMs: (cpu.user + cpu.system) / 1_000, answered }, 0);
+    report(
+      {
+        kind: 'stopped',
+        cpuMs: (cpu.user + cpu.system) / 1_000,
+        mainThreadBusyMs: loop.active,
+        gcPauseMs,
+        answered,
+      },
+      0,
+    );
   });
   report({ kind: 'ready' });
 };

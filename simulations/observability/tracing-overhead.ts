@@ -42,6 +42,8 @@ type Round = {
   p50Ms: number;
   p99Ms: number;
   gatewayCpuMsPerCharge: number;
+  gatewayMainThreadMsPerCharge: number;
+  gatewayGcPauseMsPerCharge: number;
 };
 
 const median = (values: number[]): number => {
@@ -231,11 +233,14 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
           p50Ms: report.latencyMs.p50,
           p99Ms: report.latencyMs.p99,
           gatewayCpuMsPerCharge: rounded(stopped.cpuMs / Math.max(1, stopped.answered)),
+          gatewayMainThreadMsPerCharge: rounded(stopped.mainThreadBusyMs / Math.max(1, stopped.answered)),
+          gatewayGcPauseMsPerCharge: rounded(stopped.gcPauseMs / Math.max(1, stopped.answered), 4),
         };
         rounds.push(result);
         options.log(
           `round ${round + 1}, tracing ${setting}: ${result.chargesPerSecond} charges/s, ` +
-            `p99 ${result.p99Ms} ms, ${result.gatewayCpuMsPerCharge} ms gateway CPU/charge`,
+            `p99 ${result.p99Ms} ms, gateway per charge: CPU ${result.gatewayCpuMsPerCharge} ms, ` +
+            `main thread ${result.gatewayMainThreadMsPerCharge} ms, GC pauses ${result.gatewayGcPauseMsPerCharge} ms`,
         );
       }
     }
