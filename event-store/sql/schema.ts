@@ -20,11 +20,8 @@ CREATE TABLE IF NOT EXISTS ledger_events (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS ledger_events_tx_id ON ledger_events (tx_id) WHERE tx_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ledger_events_recorded_at ON ledger_events (recorded_at);
-CREATE TABLE IF NOT EXISTS ledger_streams (
-  stream_id  text PRIMARY KEY,
-  revision   integer NOT NULL,
-  last_hash  text NOT NULL
-);
+-- Stream heads (revision, last hash) are read from each stream's last event: the old table goes.
+DROP TABLE IF EXISTS ledger_streams;
 CREATE TABLE IF NOT EXISTS ledger_head (
   id           smallint PRIMARY KEY CHECK (id = 1),
   position     bigint NOT NULL,

@@ -150,15 +150,6 @@ export const seedReplayLog = async (sql: SqlClient, events: number, startAt = '2
   }
   await flush();
 
-  await sql.query(
-    `INSERT INTO ledger_streams (stream_id, revision, last_hash)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::text[])`,
-    [
-      [...heads.keys()],
-      [...heads.values()].map((head) => head.revision),
-      [...heads.values()].map((head) => head.hash),
-    ],
-  );
   await sql.query('UPDATE ledger_head SET position = $1, recorded_at = $2 WHERE id = 1', [
     position.toString(),
     new Date(startMs + Number(position) * eventSpacingMs).toISOString(),
