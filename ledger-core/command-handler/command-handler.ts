@@ -45,6 +45,8 @@ export type CommandHandlerOptions = {
   store: EventStore;
   timeZone: string;
   maxBatchSize?: number;
+  /** Appends in flight at once: the next batch is decided while the last one commits. */
+  maxAppendsInFlight?: number;
   maxQueuedCommands?: number;
   maxConflictRetries?: number;
   stateCacheMaxStreams?: number;
@@ -61,6 +63,9 @@ export type CommandHandler = {
 };
 
 export const defaultMaxBatchSize = 256;
+export const defaultMaxAppendsInFlight = 2;
+/** Below this many queued commands a lone batch takes them all rather than half (see takeBatch). */
+const minSplitBatch = 8;
 export const defaultMaxQueuedCommands = 20_000;
 export const defaultMaxConflictRetries = 8;
 const streamReadPageSize = 5_000;
@@ -88,11 +93,15 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
   const aggregates = createAggregates(options.timeZone);
   const cache = createStateCache(options.stateCacheMaxStreams ?? defaultStateCacheMaxStreams);
   const references = createReferenceChecks(store);
+  const maxAppendsInFlight = options.maxAppendsInFlight ?? defaultMaxAppendsInFlight;
   const queue: Job[] = [];
-  let loopRunning = false;
+  /** Streams of the batches being decided or appended: their next commands wait for the outcome. */
+  const busyStreams = new Set<string>();
+  let batchesInFlight = 0;
+  let pumpScheduled = false;
   let closed = false;
   let idle: Promise<void> = Promise.resolve();
-  let markIdle: () => void = () => undefined;
+  let markIdle: (() => void) | undefined;
 
   /** Brings a stream's state up to date from `from` (or from scratch), reading only what it lacks. */
   const catchUp = async (streamId: string, from?: CachedStream): Promise<CachedStream> => {
@@ -117,13 +126,22 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
 
   const load = async (streamId: string) => catchUp(streamId, cache.get(streamId));
 
+  /**
+   * One command per stream, in arrival order, none for a stream still in flight. With no batch in flight
+   * it takes half of a long queue, so that the other half is decided while the first commits: a closed
+   * loop of callers (every terminal waiting for its answer) would otherwise send everything in one batch
+   * and leave Node idle during the commit and Postgres idle during the decisions.
+   */
   const takeBatch = (): Job[] => {
+    const limit =
+      batchesInFlight === 0 && maxAppendsInFlight > 1 && queue.length >= 2 * minSplitBatch
+        ? Math.min(maxBatchSize, Math.ceil(queue.length / 2))
+        : maxBatchSize;
     const batch: Job[] = [];
-    const streams = new Set<string>();
     const rest: Job[] = [];
     for (const job of queue) {
-      if (batch.length < maxBatchSize && !streams.has(job.streamId)) {
-        streams.add(job.streamId);
+      if (batch.length < limit && !busyStreams.has(job.streamId)) {
+        busyStreams.add(job.streamId);
         batch.push(job);
       } else {
         rest.push(job);
@@ -297,36 +315,50 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
     return retries;
   };
 
-  const runLoop = async () => {
-    while (queue.length > 0) {
+  const settle = (batch: Job[], retries: Job[]) => {
+    for (const job of batch) busyStreams.delete(job.streamId);
+    batchesInFlight -= 1;
+    // Retries go first, so commands for one stream keep their arrival order.
+    queue.unshift(...retries);
+    schedulePump();
+  };
+
+  const pump = () => {
+    pumpScheduled = false;
+    while (batchesInFlight < maxAppendsInFlight) {
       const batch = takeBatch();
-      let retries: Job[];
-      try {
-        retries = await processBatch(batch);
-      } catch (error) {
-        for (const job of batch) job.reject(error);
-        retries = [];
-      }
-      // Retries go first, so commands for one stream keep their arrival order.
-      queue.unshift(...retries);
-      // Let the callers just answered send their next commands, so they join the next batch: appends are
-      // serialised and each costs a commit, so the more commands per commit, the more per second.
-      await new Promise((resolve) => setImmediate(resolve));
+      if (batch.length === 0) break;
+      batchesInFlight += 1;
+      processBatch(batch).then(
+        (retries) => settle(batch, retries),
+        (error: unknown) => {
+          for (const job of batch) job.reject(error);
+          settle(batch, []);
+        },
+      );
     }
-    loopRunning = false;
-    markIdle();
+    if (batchesInFlight === 0 && queue.length === 0) {
+      markIdle?.();
+      markIdle = undefined;
+    }
+  };
+
+  // On the next turn, not at once: callers just answered send their next commands first and join the
+  // batch, and commands arriving in the same tick as the first one join it too.
+  const schedulePump = () => {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
+    setImmediate(pump);
   };
 
   const enqueue = (job: Job) => {
     queue.push(job);
-    if (!loopRunning) {
-      loopRunning = true;
+    if (!markIdle) {
       idle = new Promise((resolve) => {
         markIdle = resolve;
       });
-      // Let commands arriving in the same tick join the first batch.
-      setImmediate(() => void runLoop());
     }
+    schedulePump();
   };
 
   return {
