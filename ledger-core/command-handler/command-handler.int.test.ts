@@ -158,6 +158,55 @@ describe.skipIf(!postgresUp)('command handler on Postgres', () => {
     await restarted.close();
   });
 
+  it('decides the next batch while the last one commits, and never has one stream in two appends', async () => {
+    const accounts = Array.from({ length: 40 }, (_, index) => `pipe-${index}`);
+    for (const accountId of accounts) {
+      await handler.handle(open(accountId), testContext);
+      await handler.handle(topUp(accountId, `${accountId}-fund`, '50.00'), testContext);
+    }
+    type Call = { streams: string[]; done: boolean };
+    const calls: Call[] = [];
+    let releaseFirst: () => void = () => undefined;
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const pipelined = createCommandHandler({
+      store: {
+        ...ledger.store,
+        appendBatch: async (requests) => {
+          const call: Call = { streams: requests.map((request) => request.streamId), done: false };
+          calls.push(call);
+          if (calls.length === 1) await firstHeld;
+          for (const other of calls) {
+            if (other !== call && !other.done) {
+              expect(other.streams.filter((stream) => call.streams.includes(stream))).toEqual([]);
+            }
+          }
+          const outcomes = await ledger.store.appendBatch(requests);
+          call.done = true;
+          return outcomes;
+        },
+      },
+      timeZone: 'Asia/Shanghai',
+    });
+    await Promise.all(accounts.map((accountId) => pipelined.load(`account-${accountId}`)));
+    const outcomes = Promise.all([
+      ...accounts.map((accountId) =>
+        pipelined.handle(charge(accountId, `${accountId}-a`, '1.00'), testContext),
+      ),
+      pipelined.handle(charge('pipe-0', 'pipe-0-b', '1.00'), testContext),
+    ]);
+    await expect.poll(() => calls.length).toBe(2);
+    expect(calls[0]?.done).toBe(false);
+    releaseFirst();
+    const answered = await outcomes;
+    expect(answered.at(-1)?.balance).toBe('48.00');
+    const appended = calls.flatMap((call) => call.streams);
+    expect(appended).toHaveLength(41);
+    expect(appended.filter((stream) => stream === 'account-pipe-0')).toHaveLength(2);
+    await pipelined.close();
+  });
+
   it('a refused command appends nothing', async () => {
     await handler.handle(open('refused'), testContext);
     const head = await ledger.store.headPosition();
