@@ -10,7 +10,21 @@ export type Money = Decimal;
 export const maxAmount = '1000000.00';
 const amountPattern = /^(0|[1-9][0-9]{0,6})(\.[0-9]{1,2})?$/;
 
-export const money = (value: string): Money => new MoneyDecimal(value);
+// Amount texts repeat (a canteen's prices, the usual top-ups), and every charge compares its amount with
+// limits and the balance in decide and again in evolve: a Decimal is immutable, so one parse of a text
+// is shared. Bounded: the memory starts over beyond it.
+const parsedAmounts = new Map<string, Money>();
+const maxRememberedAmounts = 10_000;
+
+export const money = (value: string): Money => {
+  let parsed = parsedAmounts.get(value);
+  if (parsed === undefined) {
+    parsed = new MoneyDecimal(value);
+    if (parsedAmounts.size >= maxRememberedAmounts) parsedAmounts.clear();
+    parsedAmounts.set(value, parsed);
+  }
+  return parsed;
+};
 export const zeroMoney: Money = new MoneyDecimal(0);
 
 /** The one text form of money in events, responses and Postgres: always two places, e.g. "12.50". */

@@ -38,7 +38,7 @@ const requireUsableCard = (state: AccountState, presentedCardNo: string | undefi
 };
 
 const requireFunds = (state: AccountState, amount: string): void => {
-  if (state.balance.lessThan(amount)) {
+  if (state.balance.lessThan(money(amount))) {
     throw new LedgerRejection(
       'insufficient_funds',
       `balance ${formatMoney(state.balance)} is below ${amount}`,
@@ -64,7 +64,7 @@ export const decideTopUp = (command: CommandOfType<'TopUp'>, state: AccountState
 const decideOfflineCharge = (command: CommandOfType<'Charge'>, state: AccountState): void => {
   // The terminal already handed over the goods: frozen or lost status does not undo that, but the
   // terminal may only have accepted up to the offline limit (I2).
-  if (state.offlineLimit.lessThan(command.amount)) {
+  if (state.offlineLimit.lessThan(money(command.amount))) {
     throw new LedgerRejection(
       'offline_limit_exceeded',
       `offline charge ${command.amount} is above the offline limit ${formatMoney(state.offlineLimit)}`,
@@ -79,7 +79,7 @@ const decideOnlineCharge = (
 ): void => {
   if (state.frozen) throw new LedgerRejection('account_frozen');
   requireUsableCard(state, command.cardNo);
-  if (state.limits.perTransaction.lessThan(command.amount)) {
+  if (state.limits.perTransaction.lessThan(money(command.amount))) {
     throw new LedgerRejection(
       'limit_exceeded_per_transaction',
       `charge ${command.amount} is above the per-transaction limit ${formatMoney(state.limits.perTransaction)}`,
@@ -87,7 +87,7 @@ const decideOnlineCharge = (
   }
   const day = businessDayOf(command.occurredAt, timeZone);
   const spentToday = state.daily.day === day ? state.daily.spent : money('0');
-  if (state.limits.daily.lessThan(spentToday.plus(command.amount))) {
+  if (state.limits.daily.lessThan(spentToday.plus(money(command.amount)))) {
     throw new LedgerRejection(
       'limit_exceeded_daily',
       `charges today would reach ${formatMoney(spentToday.plus(command.amount))}, above the daily limit ${formatMoney(state.limits.daily)}`,
@@ -131,7 +131,7 @@ export const decideRefund = (
   if (!charge)
     throw new LedgerRejection('charge_not_found', `no charge ${command.chargeTxId} on this account`);
   const refundable = charge.amount.minus(charge.refunded);
-  if (refundable.lessThan(command.amount)) {
+  if (refundable.lessThan(money(command.amount))) {
     throw new LedgerRejection(
       'refund_exceeds_charge',
       `only ${formatMoney(refundable)} of charge ${command.chargeTxId} is left to refund`,

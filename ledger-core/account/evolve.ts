@@ -48,7 +48,7 @@ export const createAccountEvolve =
           offlineLimit: money(event.data.offlineLimit),
         };
       case 'ToppedUp':
-        return recordMove({ ...state, balance: state.balance.plus(event.data.amount) }, event.data.txId);
+        return recordMove({ ...state, balance: state.balance.plus(money(event.data.amount)) }, event.data.txId);
       case 'Charged': {
         const amount = money(event.data.amount);
         const day = businessDayOf(event.occurredAt, timeZone);
@@ -75,16 +75,16 @@ export const createAccountEvolve =
         const charges = charge
           ? state.charges.set(event.data.chargeTxId, {
               ...charge,
-              refunded: charge.refunded.plus(event.data.amount),
+              refunded: charge.refunded.plus(money(event.data.amount)),
             })
           : state.charges;
         return recordMove(
-          { ...state, balance: state.balance.plus(event.data.amount), charges },
+          { ...state, balance: state.balance.plus(money(event.data.amount)), charges },
           event.data.txId,
         );
       }
       case 'BillPaid':
-        return recordMove({ ...state, balance: state.balance.minus(event.data.amount) }, event.data.txId);
+        return recordMove({ ...state, balance: state.balance.minus(money(event.data.amount)) }, event.data.txId);
       case 'AccountClosed':
         return recordMove(
           { ...state, status: 'closed', balance: state.balance.minus(event.data.payoutAmount) },
