@@ -9,14 +9,16 @@ export const createAccountEvolve =
   (timeZone: string) =>
   (current: AccountState, event: Dated<AccountEvent>): AccountState => {
     const state: AccountState = { ...current, revision: current.revision + 1 };
-    const recordMove = (next: AccountState, txId: string): AccountState => ({
-      ...next,
-      moves: next.moves.set(txId, {
+    // `next` is a fresh copy made by the caller for this event only, so it is completed in place: one
+    // copy of the state per event instead of two.
+    const recordMove = (next: AccountState, txId: string): AccountState => {
+      next.moves = next.moves.set(txId, {
         fingerprint: fingerprintOfEvent(event as Parameters<typeof fingerprintOfEvent>[0]),
         balanceAfter: next.balance,
         revision: next.revision,
-      }),
-    });
+      });
+      return next;
+    };
 
     switch (event.type) {
       case 'AccountOpened':
@@ -48,7 +50,10 @@ export const createAccountEvolve =
           offlineLimit: money(event.data.offlineLimit),
         };
       case 'ToppedUp':
-        return recordMove({ ...state, balance: state.balance.plus(money(event.data.amount)) }, event.data.txId);
+        return recordMove(
+          { ...state, balance: state.balance.plus(money(event.data.amount)) },
+          event.data.txId,
+        );
       case 'Charged': {
         const amount = money(event.data.amount);
         const day = businessDayOf(event.occurredAt, timeZone);
@@ -84,10 +89,13 @@ export const createAccountEvolve =
         );
       }
       case 'BillPaid':
-        return recordMove({ ...state, balance: state.balance.minus(money(event.data.amount)) }, event.data.txId);
+        return recordMove(
+          { ...state, balance: state.balance.minus(money(event.data.amount)) },
+          event.data.txId,
+        );
       case 'AccountClosed':
         return recordMove(
-          { ...state, status: 'closed', balance: state.balance.minus(event.data.payoutAmount) },
+          { ...state, status: 'closed', balance: state.balance.minus(money(event.data.payoutAmount)) },
           event.data.txId,
         );
     }
