@@ -26,6 +26,7 @@ import type {
 // --ratio=<sampled share of traces, default 0.1> --contexts=<comma list, default both modes>
 // --rate=<charges/s> offers a fixed rate instead of the maximum: throughput then stays put, and the
 // gateway's CPU per charge (batches of about the same size in every setting) shows the cost alone.
+// --cpu-prof=<dir> writes a CPU profile of every gateway process there (named by process id, in order).
 
 const deviceMasterKey = 'bench-tracing-device-master-key';
 const overheadTarget = 0.1;
@@ -88,9 +89,13 @@ const nextMessage = (child: ChildProcess): Promise<GatewayProcessMessage> =>
     });
   });
 
-const startGatewayProcess = async (options: GatewayProcessOptions) => {
+const startGatewayProcess = async (options: GatewayProcessOptions, cpuProfileDir: string | undefined) => {
   const child = fork(new URL('./gateway-process.ts', import.meta.url), [], {
-    execArgv: ['--import', import.meta.resolve('tsx')],
+    execArgv: [
+      '--import',
+      import.meta.resolve('tsx'),
+      ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = nextMessage(child);
@@ -168,6 +173,7 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
   const sampleRatio = numberParameter(options, 'ratio', 0.1);
   const rate = options.parameters.rate === undefined ? 'max' : numberParameter(options, 'rate', 1);
   const settings = settingsOf(options);
+  const cpuProfileDir = options.parameters['cpu-prof'];
   const broker = await startPrivateMosquitto({ noDelay: true, persistence: false });
   const sink = await startOtlpSink();
   const schema = uniqueName('bench_tracing');
@@ -215,13 +221,13 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
   });
   try {
     // Unmeasured: Postgres settles after the seed (autovacuum, checkpoints) before any setting is timed.
-    const settling = await startGatewayProcess(gatewayOptions('off'));
+    const settling = await startGatewayProcess(gatewayOptions('off'), cpuProfileDir);
     await drive(settleSeconds * 1_000);
     await settling.stop();
     for (let round = 0; round < roundCount; round += 1) {
       const order = settings.map((_, index) => settings[(index + round) % settings.length] as Setting);
       for (const setting of order) {
-        const gateway = await startGatewayProcess(gatewayOptions(setting));
+        const gateway = await startGatewayProcess(gatewayOptions(setting), cpuProfileDir);
         await drive(warmupSeconds * 1_000);
         gateway.mark();
         const report = await drive(seconds * 1_000);
