@@ -57,13 +57,41 @@ const failSpan = (span: Span, error: unknown): void => {
   });
 };
 
-/** Runs `work` inside a new span, child of `parent` (a traceparent) or of the active span. */
+const unsampledTraceparent = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f][02468ace]$/;
+
+/**
+ * The parent's own span context when `traceparent` names a valid parent that was not sampled: a child of
+ * it is never recorded whatever the sampler (parent-based), so it needs no span of its own.
+ */
+const unsampledParentOf = (traceparent: string | undefined): Span | undefined => {
+  const match = traceparent === undefined ? null : unsampledTraceparent.exec(traceparent);
+  if (!match) return undefined;
+  const spanContext = {
+    traceId: match[1] as string,
+    spanId: match[2] as string,
+    traceFlags: TraceFlags.NONE,
+    isRemote: true,
+  };
+  return isSpanContextValid(spanContext) ? trace.wrapSpanContext(spanContext) : undefined;
+};
+
+/**
+ * Runs `work` inside a new span, child of `parent` (a traceparent) or of the active span. Under an
+ * unsampled parent traceparent (most payments, at a sampling ratio below 1) it runs under the parent's
+ * context itself: the trace id still reaches the events, and no span is made that nobody records.
+ */
 export const inSpan = async <T>(
   name: string,
   attributes: Attributes,
   work: (span: Span) => Promise<T>,
   parent?: string,
-): Promise<T> => runInSpan(name, { attributes }, contextFromTraceparent(parent), work);
+): Promise<T> => {
+  const unsampledParent = unsampledParentOf(parent);
+  if (unsampledParent) {
+    return context.with(trace.setSpan(context.active(), unsampledParent), () => work(unsampledParent));
+  }
+  return runInSpan(name, { attributes }, contextFromTraceparent(parent), work);
+};
 
 // A message from outside (MQTT request, Kafka record, stored event) starts its span from the traceparent
 // it carried, or a new trace; never from whatever context happened to be active where it was received.

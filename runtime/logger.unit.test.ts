@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inSpan } from '../ledger-core/index.ts';
+import { inSpan, traceparentOfSpan } from '../ledger-core/index.ts';
 import { createLogger } from './logger.ts';
 import { startTelemetry } from './telemetry.ts';
 
@@ -51,6 +51,30 @@ describe('runtime logger', () => {
     for (const line of [lines[0], lines[3]]) expect(line).not.toHaveProperty('trace_id');
     await processor.forceFlush();
     expect(exporter.getFinishedSpans().map((span) => span.spanContext().traceId)).toContain(ids.traceId);
+  });
+
+  it('records no span under an unsampled parent traceparent, yet keeps its trace on the work and its lines', async () => {
+    const { logger, lines } = capture();
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const unsampled = `00-${traceId}-00f067aa0ba902b7-00`;
+    const sampled = `00-${traceId}-00f067aa0ba902b8-01`;
+    exporter.reset();
+    const underUnsampled = await inSpan(
+      'unsampled-child',
+      {},
+      async (span) => {
+        logger.info('inside the unsampled trace');
+        return { recording: span.isRecording(), traceparent: traceparentOfSpan(span) };
+      },
+      unsampled,
+    );
+    const underSampled = await inSpan('sampled-child', {}, async (span) => span.isRecording(), sampled);
+    await processor.forceFlush();
+
+    expect(underUnsampled).toEqual({ recording: false, traceparent: unsampled });
+    expect(lines[0]).toMatchObject({ trace_id: traceId, trace_flags: '00' });
+    expect(underSampled).toBe(true);
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['sampled-child']);
   });
 
   it('masks card numbers in card fields, messages, glued to words, and in error messages and stacks', () => {
