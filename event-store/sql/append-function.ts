@@ -7,9 +7,11 @@
 //
 // requests: [{ streamId, expected: 'any'|'no_stream'|'stream_exists'|'<revision>',
 //              events: [{ eventId, type, canonical (canonical JSON of data), metadata }] }]
-// Returns { recordedAt, outcomes: [{ ok: true, firstPosition, firstRevision, prevHash, hashes }
+// Returns { recordedAt, outcomes: ['ok <firstPosition> <firstRevision> <prevHash> <hash>…'
 //          | { ok: false, reason: 'wrong_expected_revision', actual }
 //          | { ok: false, reason: 'duplicate_tx', txId, existingStreamId }] }.
+// An accepted request's outcome is one line of numbers and hex digits rather than a JSON object: built
+// for every event of every append, the object was a tenth of the function's CPU.
 // The hash is sha256(prevHash \n revision \n type \n canonicalJson(data)) over UTF-8, exactly as
 // ledger-core's eventHash; the canonical text comes from ledger-core's canonicalJson, and data is stored
 // as that text parsed to jsonb.
@@ -34,7 +36,7 @@ DECLARE
   taken_stream text;
   taken_tx text;
   first_position bigint;
-  hashes jsonb;
+  hashes text;
   outcomes jsonb := '[]'::jsonb;
 BEGIN
   SELECT position, recorded_at INTO head_position, head_recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE;
@@ -93,8 +95,7 @@ BEGIN
     )
     SELECT jsonb_build_object('recordedAt', at_text, 'outcomes', jsonb_agg(
              CASE v.result
-               WHEN 'ok' THEN jsonb_build_object('ok', true, 'firstPosition', a.new_position::text,
-                 'firstRevision', v.cur_rev + 1, 'prevHash', v.prev_hash, 'hashes', jsonb_build_array(a.hash))
+               WHEN 'ok' THEN to_jsonb(concat_ws(' ', 'ok', a.new_position, v.cur_rev + 1, v.prev_hash, a.hash))
                WHEN 'wrong_expected_revision' THEN jsonb_build_object('ok', false, 'reason', 'wrong_expected_revision',
                  'actual', v.cur_rev)
                ELSE jsonb_build_object('ok', false, 'reason', 'duplicate_tx',
@@ -147,7 +148,7 @@ BEGIN
 
     first_position := head_position + 1;
     first_hash := previous_hash;
-    hashes := '[]'::jsonb;
+    hashes := NULL;
     FOR event IN SELECT value FROM jsonb_array_elements(request->'events') LOOP
       current_revision := current_revision + 1;
       head_position := head_position + 1;
@@ -160,13 +161,11 @@ BEGIN
               (event->>'canonical')::jsonb,
               (event->'metadata') || jsonb_build_object('recordedAt', at_text, 'prevHash', previous_hash, 'hash', new_hash),
               tx, at);
-      hashes := hashes || to_jsonb(new_hash);
+      hashes := concat_ws(' ', hashes, new_hash);
       previous_hash := new_hash;
     END LOOP;
-    outcomes := outcomes || jsonb_build_array(jsonb_build_object(
-      'ok', true, 'firstPosition', first_position::text,
-      'firstRevision', current_revision - jsonb_array_length(request->'events') + 1,
-      'prevHash', first_hash, 'hashes', hashes));
+    outcomes := outcomes || jsonb_build_array(concat_ws(' ', 'ok', first_position,
+      current_revision - jsonb_array_length(request->'events') + 1, first_hash, hashes));
   END LOOP;
 
   UPDATE ledger_head SET position = head_position, recorded_at = at WHERE id = 1;

@@ -33,8 +33,9 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   metadata: row.metadata,
 });
 
+/** An accepted request is the line `ok <firstPosition> <firstRevision> <prevHash> <hash>…`. */
 type AppendFunctionOutcome =
-  | { ok: true; firstPosition: string; firstRevision: number; prevHash: string; hashes: string[] }
+  | string
   | { ok: false; reason: 'wrong_expected_revision'; actual: number }
   | { ok: false; reason: 'duplicate_tx'; txId: string; existingStreamId: string };
 type AppendFunctionResult = { recordedAt: string; outcomes: AppendFunctionOutcome[] };
@@ -58,7 +59,7 @@ const toOutcome = (
   outcome: AppendFunctionOutcome,
   recordedAt: string,
 ): AppendOutcome => {
-  if (!outcome.ok) {
+  if (typeof outcome !== 'string') {
     return outcome.reason === 'wrong_expected_revision'
       ? {
           ok: false,
@@ -74,14 +75,16 @@ const toOutcome = (
           existingStreamId: outcome.existingStreamId,
         };
   }
-  const firstPosition = BigInt(outcome.firstPosition);
-  let prevHash = outcome.prevHash;
+  const [, firstPositionText, firstRevisionText, firstPrevHash, ...hashes] = outcome.split(' ');
+  const firstPosition = BigInt(firstPositionText as string);
+  const firstRevision = Number(firstRevisionText);
+  let prevHash = firstPrevHash as string;
   const events = request.events.map((event, index): RecordedEvent => {
-    const hash = outcome.hashes[index] as string;
+    const hash = hashes[index] as string;
     const recorded: RecordedEvent = {
       eventId: sent.events[index]?.eventId as string,
       streamId: request.streamId,
-      revision: outcome.firstRevision + index,
+      revision: firstRevision + index,
       position: firstPosition + BigInt(index),
       type: event.type,
       data: event.data,
@@ -90,7 +93,7 @@ const toOutcome = (
     prevHash = hash;
     return recorded;
   });
-  return { ok: true, nextRevision: outcome.firstRevision + request.events.length - 1, events };
+  return { ok: true, nextRevision: firstRevision + request.events.length - 1, events };
 };
 
 export type SqlEventStoreOptions = {
