@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { startDeviceGateway } from '../../device-gateway/index.ts';
 import { uniqueName } from '../../testing/services.ts';
+import { compareGatewayTracingConcurrently } from '../observability/tracing-concurrent.ts';
 import { compareGatewayTracing } from '../observability/tracing-overhead.ts';
 import {
   createRandom,
@@ -90,6 +91,7 @@ const brokerFor = async (choice: string) => {
 
 const run = async (options: BenchmarkOptions): Promise<object> => {
   if (options.parameters.tracing === 'compare') return compareGatewayTracing(options);
+  if (options.parameters.tracing === 'concurrent') return compareGatewayTracingConcurrently(options);
   const seconds = numberParameter(options, 'seconds', 10);
   const terminalCount = numberParameter(options, 'terminals', 100);
   const cardCount = numberParameter(options, 'cards', 5_000);

@@ -6,7 +6,7 @@ import { type TraceContextMode, traceContextModes } from '../../runtime/telemetr
 import { uniqueName } from '../../testing/services.ts';
 import { type BenchmarkOptions, numberParameter } from '../bench/benchmark.ts';
 import { accountOfBenchCard, benchAmountFen, openBenchLedger } from '../bench/gateway-ledger.ts';
-import { runTerminalsInProcess, startPrivateMosquitto } from '../terminals/index.ts';
+import { runTerminalsInProcess, startPrivateMosquitto, type TerminalRunReport } from '../terminals/index.ts';
 import type {
   GatewayProcessCommand,
   GatewayProcessMessage,
@@ -28,11 +28,11 @@ import type {
 // gateway's CPU per charge (batches of about the same size in every setting) shows the cost alone.
 // --cpu-prof=<dir> writes a CPU profile of every gateway process there (named by process id, in order).
 
-const deviceMasterKey = 'bench-tracing-device-master-key';
-const overheadTarget = 0.1;
+export const tracingBenchDeviceMasterKey = 'bench-tracing-device-master-key';
+export const overheadTarget = 0.1;
 const processTimeoutMs = 30_000;
-const responseTimeoutMs = 10_000;
-const drainTimeoutMs = 30_000;
+export const responseTimeoutMs = 10_000;
+export const drainTimeoutMs = 30_000;
 const settleSeconds = 10;
 
 type Setting = 'off' | TraceContextMode;
@@ -47,17 +47,17 @@ type Round = {
   gatewayGcPauseMsPerCharge: number;
 };
 
-const median = (values: number[]): number => {
+export const median = (values: number[]): number => {
   const sorted = [...values].sort((left, right) => left - right);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1
     ? (sorted[middle] as number)
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
-const rounded = (value: number, places = 3) => Math.round(value * 10 ** places) / 10 ** places;
+export const rounded = (value: number, places = 3) => Math.round(value * 10 ** places) / 10 ** places;
 
 /** Accepts OTLP/HTTP trace exports and drops them, counting what arrived. */
-const startOtlpSink = async () => {
+export const startOtlpSink = async () => {
   let requests = 0;
   let bytes = 0;
   const server: Server = createServer((request, response) => {
@@ -89,7 +89,10 @@ const nextMessage = (child: ChildProcess): Promise<GatewayProcessMessage> =>
     });
   });
 
-const startGatewayProcess = async (options: GatewayProcessOptions, cpuProfileDir: string | undefined) => {
+export const startGatewayProcess = async (
+  options: GatewayProcessOptions,
+  cpuProfileDir: string | undefined,
+) => {
   const child = fork(new URL('./gateway-process.ts', import.meta.url), [], {
     execArgv: [
       '--import',
@@ -110,6 +113,22 @@ const startGatewayProcess = async (options: GatewayProcessOptions, cpuProfileDir
       if (message.kind !== 'stopped') throw new Error(`gateway process answered ${message.kind}`);
       return message;
     },
+  };
+};
+
+/** A measured stretch as seen by the terminals (rate, latency) and by the gateway process (its costs). */
+export const gatewayFigures = (
+  report: TerminalRunReport,
+  stopped: Extract<GatewayProcessMessage, { kind: 'stopped' }>,
+) => {
+  const perCharge = (value: number, places = 3) => rounded(value / Math.max(1, stopped.answered), places);
+  return {
+    chargesPerSecond: report.answeredPerSecond,
+    p50Ms: report.latencyMs.p50,
+    p99Ms: report.latencyMs.p99,
+    gatewayCpuMsPerCharge: perCharge(stopped.cpuMs),
+    gatewayMainThreadMsPerCharge: perCharge(stopped.mainThreadBusyMs),
+    gatewayGcPauseMsPerCharge: perCharge(stopped.gcPauseMs, 4),
   };
 };
 
@@ -182,7 +201,7 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
   const ledger = await openBenchLedger({
     databaseUrl: options.databaseUrl,
     schema,
-    deviceMasterKey,
+    deviceMasterKey: tracingBenchDeviceMasterKey,
     terminals: terminalCount,
     cards: cardCount,
     timeZone: options.timeZone,
@@ -212,7 +231,7 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
   const gatewayOptions = (setting: Setting): GatewayProcessOptions => ({
     databaseUrl: options.databaseUrl,
     schema,
-    deviceMasterKey,
+    deviceMasterKey: tracingBenchDeviceMasterKey,
     timeZone: options.timeZone,
     mqttUrl: broker.url,
     topicPrefix,
@@ -232,16 +251,7 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
         gateway.mark();
         const report = await drive(seconds * 1_000);
         const stopped = await gateway.stop();
-        const result: Round = {
-          round: round + 1,
-          setting,
-          chargesPerSecond: report.answeredPerSecond,
-          p50Ms: report.latencyMs.p50,
-          p99Ms: report.latencyMs.p99,
-          gatewayCpuMsPerCharge: rounded(stopped.cpuMs / Math.max(1, stopped.answered)),
-          gatewayMainThreadMsPerCharge: rounded(stopped.mainThreadBusyMs / Math.max(1, stopped.answered)),
-          gatewayGcPauseMsPerCharge: rounded(stopped.gcPauseMs / Math.max(1, stopped.answered), 4),
-        };
+        const result: Round = { round: round + 1, setting, ...gatewayFigures(report, stopped) };
         rounds.push(result);
         options.log(
           `round ${round + 1}, tracing ${setting}: ${result.chargesPerSecond} charges/s, ` +
