@@ -124,7 +124,9 @@ export const compareGatewayTracingConcurrently = async (options: BenchmarkOption
     for (let round = 0; round < roundCount; round += 1) {
       const tracedHalf = round % 2;
       const gateways = await Promise.all(
-        halves.map((_, half) => startGatewayProcess(gatewayOptions(half, half === tracedHalf), cpuProfileDir)),
+        halves.map((_, half) =>
+          startGatewayProcess(gatewayOptions(half, half === tracedHalf), cpuProfileDir),
+        ),
       );
       await driveBoth(warmupSeconds * 1_000);
       for (const gateway of gateways) gateway.mark();
