@@ -1,19 +1,20 @@
 import { streamIdOf } from '../../ledger-core/index.ts';
 import { type TraceContextMode, traceContextModes } from '../../runtime/telemetry.ts';
 import { uniqueName } from '../../testing/services.ts';
-import { type BenchmarkOptions, numberParameter } from '../bench/benchmark.ts';
-import { accountOfBenchCard, benchAmountFen, openBenchLedger } from '../bench/gateway-ledger.ts';
-import { runTerminalsInProcess, startPrivateMosquitto } from '../terminals/index.ts';
+import type { BenchmarkOptions } from '../bench/benchmark.ts';
+import { accountOfBenchCard, benchAmountFen, type openBenchLedger } from '../bench/gateway-ledger.ts';
+import { runTerminalsInProcess } from '../terminals/index.ts';
 import type { GatewayProcessOptions } from './gateway-process.ts';
 import {
+  benchParameters,
   drainTimeoutMs,
   gatewayFigures,
   median,
+  openTracingBench,
   overheadTarget,
   responseTimeoutMs,
   rounded,
   startGatewayProcess,
-  startOtlpSink,
   tracingBenchDeviceMasterKey,
 } from './tracing-overhead.ts';
 
@@ -56,27 +57,10 @@ const summarize = (rounds: Round[]) => {
 };
 
 export const compareGatewayTracingConcurrently = async (options: BenchmarkOptions): Promise<object> => {
-  const roundCount = numberParameter(options, 'rounds', 4);
-  const seconds = numberParameter(options, 'seconds', 10);
-  const warmupSeconds = numberParameter(options, 'warmup', 3);
-  const terminalCount = numberParameter(options, 'terminals', 100);
-  const cardCount = numberParameter(options, 'cards', 5_000);
-  const window = numberParameter(options, 'window', 8);
-  const sampleRatio = numberParameter(options, 'ratio', 0.1);
+  const { roundCount, seconds, warmupSeconds, terminalCount, cardCount, window, sampleRatio } =
+    benchParameters(options, 4);
   const context = contextOf(options);
-  const cpuProfileDir = options.parameters['cpu-prof'];
-  const broker = await startPrivateMosquitto({ noDelay: true, persistence: false });
-  const sink = await startOtlpSink();
-  const schema = uniqueName('bench_tracing');
-  options.log(`seeding ${terminalCount} terminals and ${cardCount} cards`);
-  const ledger = await openBenchLedger({
-    databaseUrl: options.databaseUrl,
-    schema,
-    deviceMasterKey: tracingBenchDeviceMasterKey,
-    terminals: terminalCount,
-    cards: cardCount,
-    timeZone: options.timeZone,
-  });
+  const { broker, sink, schema, ledger, cpuProfileDir } = await openTracingBench(options);
   const halves: Half[] = [0, 1].map((half) => ({
     terminals: ledger.terminals.filter((_, index) => index % 2 === half),
     cards: ledger.cards.filter((_, index) => index % 2 === half),

@@ -182,21 +182,23 @@ const summarize = (rounds: Round[], settings: Setting[]) => {
   );
 };
 
-export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<object> => {
-  const roundCount = numberParameter(options, 'rounds', 3);
-  const seconds = numberParameter(options, 'seconds', 10);
-  const warmupSeconds = numberParameter(options, 'warmup', 3);
-  const terminalCount = numberParameter(options, 'terminals', 100);
-  const cardCount = numberParameter(options, 'cards', 5_000);
-  const window = numberParameter(options, 'window', 8);
-  const sampleRatio = numberParameter(options, 'ratio', 0.1);
-  const rate = options.parameters.rate === undefined ? 'max' : numberParameter(options, 'rate', 1);
-  const settings = settingsOf(options);
-  const cpuProfileDir = options.parameters['cpu-prof'];
+/** The parameters both tracing comparisons take (see each file's header). */
+export const benchParameters = (options: BenchmarkOptions, defaultRounds: number) => ({
+  roundCount: numberParameter(options, 'rounds', defaultRounds),
+  seconds: numberParameter(options, 'seconds', 10),
+  warmupSeconds: numberParameter(options, 'warmup', 3),
+  terminalCount: numberParameter(options, 'terminals', 100),
+  cardCount: numberParameter(options, 'cards', 5_000),
+  window: numberParameter(options, 'window', 8),
+  sampleRatio: numberParameter(options, 'ratio', 0.1),
+});
+
+/** A private broker, an OTLP sink and a seeded ledger of terminals and cards in a schema of its own. */
+export const openTracingBench = async (options: BenchmarkOptions) => {
+  const { terminalCount, cardCount } = benchParameters(options, 1);
   const broker = await startPrivateMosquitto({ noDelay: true, persistence: false });
   const sink = await startOtlpSink();
   const schema = uniqueName('bench_tracing');
-  const topicPrefix = `${uniqueName('bench')}/campus/v1`;
   options.log(`seeding ${terminalCount} terminals and ${cardCount} cards`);
   const ledger = await openBenchLedger({
     databaseUrl: options.databaseUrl,
@@ -206,6 +208,16 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
     cards: cardCount,
     timeZone: options.timeZone,
   });
+  return { broker, sink, schema, ledger, cpuProfileDir: options.parameters['cpu-prof'] };
+};
+
+export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<object> => {
+  const { roundCount, seconds, warmupSeconds, terminalCount, cardCount, window, sampleRatio } =
+    benchParameters(options, 3);
+  const rate = options.parameters.rate === undefined ? 'max' : numberParameter(options, 'rate', 1);
+  const settings = settingsOf(options);
+  const { broker, sink, schema, ledger, cpuProfileDir } = await openTracingBench(options);
+  const topicPrefix = `${uniqueName('bench')}/campus/v1`;
   const rounds: Round[] = [];
   let nextSeqs: Record<string, number> = {};
   let seed = 0;
