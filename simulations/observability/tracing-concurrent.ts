@@ -2,17 +2,15 @@ import { streamIdOf } from '../../ledger-core/index.ts';
 import { type TraceContextMode, traceContextModes } from '../../runtime/telemetry.ts';
 import { uniqueName } from '../../testing/services.ts';
 import type { BenchmarkOptions } from '../bench/benchmark.ts';
-import { accountOfBenchCard, benchAmountFen, type openBenchLedger } from '../bench/gateway-ledger.ts';
-import { runTerminalsInProcess } from '../terminals/index.ts';
+import { accountOfBenchCard, type openBenchLedger } from '../bench/gateway-ledger.ts';
 import type { GatewayProcessOptions } from './gateway-process.ts';
 import {
   benchParameters,
-  drainTimeoutMs,
+  driveBenchTerminals,
   gatewayFigures,
   median,
   openTracingBench,
   overheadTarget,
-  responseTimeoutMs,
   rounded,
   startGatewayProcess,
   tracingBenchDeviceMasterKey,
@@ -72,17 +70,14 @@ export const compareGatewayTracingConcurrently = async (options: BenchmarkOption
     const runs = await Promise.all(
       halves.map((half, index) => {
         seed += 1;
-        return runTerminalsInProcess({
+        return driveBenchTerminals({
           mqttUrl: broker.url,
           topicPrefix: topicPrefixes[index] as string,
           terminals: half.terminals,
           cards: half.cards,
           ratePerSecond: 'max',
           durationMs,
-          amountFen: benchAmountFen,
           maxOutstandingPerTerminal: window,
-          responseTimeoutMs,
-          drainTimeoutMs,
           seed,
           firstSeqs: nextSeqs,
         });

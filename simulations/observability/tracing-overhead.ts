@@ -6,7 +6,12 @@ import { type TraceContextMode, traceContextModes } from '../../runtime/telemetr
 import { uniqueName } from '../../testing/services.ts';
 import { type BenchmarkOptions, numberParameter } from '../bench/benchmark.ts';
 import { accountOfBenchCard, benchAmountFen, openBenchLedger } from '../bench/gateway-ledger.ts';
-import { runTerminalsInProcess, startPrivateMosquitto, type TerminalRunReport } from '../terminals/index.ts';
+import {
+  type RunTerminalsOptions,
+  runTerminalsInProcess,
+  startPrivateMosquitto,
+  type TerminalRunReport,
+} from '../terminals/index.ts';
 import type {
   GatewayProcessCommand,
   GatewayProcessMessage,
@@ -31,8 +36,8 @@ import type {
 export const tracingBenchDeviceMasterKey = 'bench-tracing-device-master-key';
 export const overheadTarget = 0.1;
 const processTimeoutMs = 30_000;
-export const responseTimeoutMs = 10_000;
-export const drainTimeoutMs = 30_000;
+const responseTimeoutMs = 10_000;
+const drainTimeoutMs = 30_000;
 const settleSeconds = 10;
 
 type Setting = 'off' | TraceContextMode;
@@ -182,6 +187,11 @@ const summarize = (rounds: Round[], settings: Setting[]) => {
   );
 };
 
+/** The terminal fleet of a tracing comparison, in a process of its own, charging the bench amounts. */
+export const driveBenchTerminals = (
+  run: Omit<RunTerminalsOptions, 'amountFen' | 'responseTimeoutMs' | 'drainTimeoutMs'>,
+) => runTerminalsInProcess({ ...run, amountFen: benchAmountFen, responseTimeoutMs, drainTimeoutMs });
+
 /** The parameters both tracing comparisons take (see each file's header). */
 export const benchParameters = (options: BenchmarkOptions, defaultRounds: number) => ({
   roundCount: numberParameter(options, 'rounds', defaultRounds),
@@ -223,17 +233,14 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
   let seed = 0;
   const drive = async (durationMs: number) => {
     seed += 1;
-    const run = await runTerminalsInProcess({
+    const run = await driveBenchTerminals({
       mqttUrl: broker.url,
       topicPrefix,
       terminals: ledger.terminals,
       cards: ledger.cards,
       ratePerSecond: rate,
       durationMs,
-      amountFen: benchAmountFen,
       maxOutstandingPerTerminal: window,
-      responseTimeoutMs,
-      drainTimeoutMs,
       seed,
       firstSeqs: nextSeqs,
     });
