@@ -21,7 +21,8 @@ import { benchAmountFen, measureHandlerRate, openBenchLedger } from './gateway-l
 // Parameters: --seconds=<per phase, default 10> --terminals=<default 100> --cards=<default 5000>
 // --window=<outstanding charges per terminal in the max phase, default 8>
 // --broker=private (default: a Mosquitto of our own with set_tcp_nodelay) | machine (127.0.0.1:1883) | <url>
-// --tracing=compare runs the tracing on/off comparison instead (simulations/observability/tracing-overhead.ts).
+// --tracing=compare runs the tracing on/off comparison instead (simulations/observability/tracing-overhead.ts),
+// --tracing=concurrent the one with both gateways at once (tracing-concurrent.ts).
 
 const deviceMasterKey = 'bench-gateway-device-master-key';
 const handlerConcurrency = 512;
