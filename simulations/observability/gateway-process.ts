@@ -6,6 +6,8 @@
 // process would otherwise read each account's whole stream at its first charge, a cost that grows
 // with the ledger from round to round and has nothing to do with tracing.
 
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { Telemetry, TraceContextMode } from '../../runtime/telemetry.ts';
 
@@ -19,6 +21,8 @@ export type GatewayProcessOptions = {
   tracing: { sampleRatio: number; otlpEndpoint: string; context: TraceContextMode } | undefined;
   /** Streams loaded into the command handler's state cache before `ready`. */
   primeStreams: string[];
+  /** Where to write a CPU profile of the measured stretch (from the mark to the stop), if anywhere. */
+  profileDir?: string | undefined;
 };
 
 export type GatewayProcessCommand = { kind: 'mark' } | { kind: 'stop' };
@@ -34,6 +38,23 @@ const report = (message: GatewayProcessMessage, exitCode?: number) =>
   process.send?.(message, () => {
     if (exitCode !== undefined) process.exit(exitCode);
   });
+
+/** The V8 CPU profiler over the measured stretch only: start-up and priming stay out of the profile. */
+const measuredStretchProfiler = () => {
+  const session = new Session();
+  return {
+    start: async () => {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    },
+    stopInto: async (path: string) => {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(path, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+};
 
 const serve = async (options: GatewayProcessOptions) => {
   let telemetry: Telemetry | undefined;
@@ -77,12 +98,14 @@ const serve = async (options: GatewayProcessOptions) => {
   let loopAtMark = performance.eventLoopUtilization();
   let answeredAtMark = 0;
   let gcPauseMs = 0;
+  const profiler = measuredStretchProfiler();
   const gcObserver = new PerformanceObserver((entries) => {
     for (const entry of entries.getEntries()) gcPauseMs += entry.duration;
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   process.on('message', async (command: GatewayProcessCommand) => {
     if (command.kind === 'mark') {
+      if (options.profileDir) await profiler.start();
       cpuAtMark = process.cpuUsage();
       loopAtMark = performance.eventLoopUtilization();
       answeredAtMark = gateway.stats().answered;
@@ -91,6 +114,10 @@ const serve = async (options: GatewayProcessOptions) => {
     }
     const cpu = process.cpuUsage(cpuAtMark);
     const loop = performance.eventLoopUtilization(loopAtMark);
+    if (options.profileDir) {
+      const setting = options.tracing?.context ?? 'off';
+      await profiler.stopInto(`${options.profileDir}/gateway-${setting}-${process.pid}.cpuprofile`);
+    }
     gcObserver.disconnect();
     const answered = gateway.stats().answered - answeredAtMark;
     await gateway.stop();

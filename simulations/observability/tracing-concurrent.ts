@@ -25,7 +25,7 @@ import {
 //
 // Parameters: --rounds=<default 4> --seconds=<default 10> --warmup=<default 3> --terminals=<default 100>
 // --cards=<default 5000> --window=<default 8> --ratio=<sampled share, default 0.1>
-// --context=<explicit | async-local-storage, default explicit> --cpu-prof=<dir> (a profile per gateway)
+// --context=<explicit | async-local-storage, default explicit> --cpu-prof=<dir> (each gateway's measured seconds)
 
 type Half = { terminals: Awaited<ReturnType<typeof openBenchLedger>>['terminals']; cards: string[] };
 type Figures = ReturnType<typeof gatewayFigures>;
@@ -58,7 +58,7 @@ export const compareGatewayTracingConcurrently = async (options: BenchmarkOption
   const { roundCount, seconds, warmupSeconds, terminalCount, cardCount, window, sampleRatio } =
     benchParameters(options, 4);
   const context = contextOf(options);
-  const { broker, sink, schema, ledger, cpuProfileDir } = await openTracingBench(options);
+  const { broker, sink, schema, ledger, profileDir } = await openTracingBench(options);
   const halves: Half[] = [0, 1].map((half) => ({
     terminals: ledger.terminals.filter((_, index) => index % 2 === half),
     cards: ledger.cards.filter((_, index) => index % 2 === half),
@@ -97,15 +97,14 @@ export const compareGatewayTracingConcurrently = async (options: BenchmarkOption
     primeStreams: (halves[half] as Half).cards.map((cardNo) =>
       streamIdOf('account', accountOfBenchCard(cardNo)),
     ),
+    profileDir,
   });
   const rounds: Round[] = [];
   try {
     for (let round = 0; round < roundCount; round += 1) {
       const tracedHalf = round % 2;
       const gateways = await Promise.all(
-        halves.map((_, half) =>
-          startGatewayProcess(gatewayOptions(half, half === tracedHalf), cpuProfileDir),
-        ),
+        halves.map((_, half) => startGatewayProcess(gatewayOptions(half, half === tracedHalf))),
       );
       await driveBoth(warmupSeconds * 1_000);
       for (const gateway of gateways) gateway.mark();

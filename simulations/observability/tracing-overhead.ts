@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { streamIdOf } from '../../ledger-core/index.ts';
@@ -31,7 +32,7 @@ import type {
 // --ratio=<sampled share of traces, default 0.1> --contexts=<comma list, default both modes>
 // --rate=<charges/s> offers a fixed rate instead of the maximum: throughput then stays put, and the
 // gateway's CPU per charge (batches of about the same size in every setting) shows the cost alone.
-// --cpu-prof=<dir> writes a CPU profile of every gateway process there (named by process id, in order).
+// --cpu-prof=<dir> writes a CPU profile of each gateway's measured seconds there (gateway-<setting>-<pid>).
 
 export const tracingBenchDeviceMasterKey = 'bench-tracing-device-master-key';
 export const overheadTarget = 0.1;
@@ -94,16 +95,9 @@ const nextMessage = (child: ChildProcess): Promise<GatewayProcessMessage> =>
     });
   });
 
-export const startGatewayProcess = async (
-  options: GatewayProcessOptions,
-  cpuProfileDir: string | undefined,
-) => {
+export const startGatewayProcess = async (options: GatewayProcessOptions) => {
   const child = fork(new URL('./gateway-process.ts', import.meta.url), [], {
-    execArgv: [
-      '--import',
-      import.meta.resolve('tsx'),
-      ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
-    ],
+    execArgv: ['--import', import.meta.resolve('tsx')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = nextMessage(child);
@@ -218,7 +212,9 @@ export const openTracingBench = async (options: BenchmarkOptions) => {
     cards: cardCount,
     timeZone: options.timeZone,
   });
-  return { broker, sink, schema, ledger, cpuProfileDir: options.parameters['cpu-prof'] };
+  const profileDir = options.parameters['cpu-prof'];
+  if (profileDir) await mkdir(profileDir, { recursive: true });
+  return { broker, sink, schema, ledger, profileDir };
 };
 
 export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<object> => {
@@ -226,7 +222,7 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
     benchParameters(options, 3);
   const rate = options.parameters.rate === undefined ? 'max' : numberParameter(options, 'rate', 1);
   const settings = settingsOf(options);
-  const { broker, sink, schema, ledger, cpuProfileDir } = await openTracingBench(options);
+  const { broker, sink, schema, ledger, profileDir } = await openTracingBench(options);
   const topicPrefix = `${uniqueName('bench')}/campus/v1`;
   const rounds: Round[] = [];
   let nextSeqs: Record<string, number> = {};
@@ -256,16 +252,17 @@ export const compareGatewayTracing = async (options: BenchmarkOptions): Promise<
     topicPrefix,
     tracing: setting === 'off' ? undefined : { sampleRatio, otlpEndpoint: sink.endpoint, context: setting },
     primeStreams: ledger.cards.map((cardNo) => streamIdOf('account', accountOfBenchCard(cardNo))),
+    profileDir,
   });
   try {
     // Unmeasured: Postgres settles after the seed (autovacuum, checkpoints) before any setting is timed.
-    const settling = await startGatewayProcess(gatewayOptions('off'), cpuProfileDir);
+    const settling = await startGatewayProcess({ ...gatewayOptions('off'), profileDir: undefined });
     await drive(settleSeconds * 1_000);
     await settling.stop();
     for (let round = 0; round < roundCount; round += 1) {
       const order = settings.map((_, index) => settings[(index + round) % settings.length] as Setting);
       for (const setting of order) {
-        const gateway = await startGatewayProcess(gatewayOptions(setting), cpuProfileDir);
+        const gateway = await startGatewayProcess(gatewayOptions(setting));
         await drive(warmupSeconds * 1_000);
         gateway.mark();
         const report = await drive(seconds * 1_000);
