@@ -6,7 +6,7 @@
 // process would otherwise read each account's whole stream at its first charge, a cost that grows
 // with the ledger from round to round and has nothing to do with tracing.
 
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { Telemetry, TraceContextMode } from '../../runtime/telemetry.ts';
@@ -29,7 +29,15 @@ export type GatewayProcessCommand = { kind: 'mark' } | { kind: 'stop' };
 
 export type GatewayProcessMessage =
   | { kind: 'ready' }
-  | { kind: 'stopped'; cpuMs: number; mainThreadBusyMs: number; gcPauseMs: number; answered: number }
+  | {
+      kind: 'stopped';
+      cpuMs: number;
+      mainThreadBusyMs: number;
+      gcPauseMs: number;
+      /** CPU of the process's other threads (V8's GC helpers, libuv's pool); null off Linux. */
+      otherThreadsCpuMs: number | null;
+      answered: number;
+    }
   | { kind: 'failed'; error: string };
 
 const primeChunk = 200;
@@ -38,6 +46,25 @@ const report = (message: GatewayProcessMessage, exitCode?: number) =>
   process.send?.(message, () => {
     if (exitCode !== undefined) process.exit(exitCode);
   });
+
+const clockTicksPerMs = 0.1;
+
+/** CPU milliseconds of every thread of this process but the main one, from /proc (Linux only). */
+const otherThreadsCpuMs = async (): Promise<number | null> => {
+  try {
+    let total = 0;
+    for (const thread of await readdir('/proc/self/task')) {
+      if (thread === String(process.pid)) continue;
+      const stat = await readFile(`/proc/self/task/${thread}/stat`, 'utf8');
+      // utime and stime, fields 14 and 15, counted after the parenthesised thread name.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / clockTicksPerMs;
+    }
+    return total;
+  } catch {
+    return null;
+  }
+};
 
 /** The V8 CPU profiler over the measured stretch only: start-up and priming stay out of the profile. */
 const measuredStretchProfiler = () => {
@@ -98,6 +125,7 @@ const serve = async (options: GatewayProcessOptions) => {
   let loopAtMark = performance.eventLoopUtilization();
   let answeredAtMark = 0;
   let gcPauseMs = 0;
+  let otherThreadsAtMark: number | null = null;
   const profiler = measuredStretchProfiler();
   const gcObserver = new PerformanceObserver((entries) => {
     for (const entry of entries.getEntries()) gcPauseMs += entry.duration;
@@ -107,12 +135,14 @@ const serve = async (options: GatewayProcessOptions) => {
     if (command.kind === 'mark') {
       if (options.profileDir) await profiler.start();
       cpuAtMark = process.cpuUsage();
+      otherThreadsAtMark = await otherThreadsCpuMs();
       loopAtMark = performance.eventLoopUtilization();
       answeredAtMark = gateway.stats().answered;
       gcPauseMs = 0;
       return;
     }
     const cpu = process.cpuUsage(cpuAtMark);
+    const otherThreadsNow = await otherThreadsCpuMs();
     const loop = performance.eventLoopUtilization(loopAtMark);
     if (options.profileDir) {
       const setting = options.tracing?.context ?? 'off';
@@ -131,6 +161,10 @@ const serve = async (options: GatewayProcessOptions) => {
         cpuMs: (cpu.user + cpu.system) / 1_000,
         mainThreadBusyMs: loop.active,
         gcPauseMs,
+        otherThreadsCpuMs:
+          otherThreadsNow === null || otherThreadsAtMark === null
+            ? null
+            : otherThreadsNow - otherThreadsAtMark,
         answered,
       },
       0,

@@ -117,8 +117,9 @@ export const compareGatewayTracingConcurrently = async (options: BenchmarkOption
       const throughputRatio = rounded(traced.chargesPerSecond / off.chargesPerSecond);
       rounds.push({ round: round + 1, tracedHalf, off, traced, throughputRatio });
       options.log(
-        `round ${round + 1}: off ${off.chargesPerSecond} charges/s (${off.gatewayCpuMsPerCharge} ms CPU/charge), ` +
-          `traced ${traced.chargesPerSecond} charges/s (${traced.gatewayCpuMsPerCharge} ms CPU/charge): ×${throughputRatio}`,
+        `round ${round + 1}: off ${off.chargesPerSecond} charges/s (${off.gatewayCpuMsPerCharge} ms CPU/charge, ` +
+          `${off.gatewayOtherThreadsCpuMsPerCharge} ms of it off the main thread), traced ${traced.chargesPerSecond} ` +
+          `charges/s (${traced.gatewayCpuMsPerCharge} ms, ${traced.gatewayOtherThreadsCpuMsPerCharge} ms): ×${throughputRatio}`,
       );
     }
   } finally {

@@ -128,6 +128,8 @@ export const gatewayFigures = (
     gatewayCpuMsPerCharge: perCharge(stopped.cpuMs),
     gatewayMainThreadMsPerCharge: perCharge(stopped.mainThreadBusyMs),
     gatewayGcPauseMsPerCharge: perCharge(stopped.gcPauseMs, 4),
+    gatewayOtherThreadsCpuMsPerCharge:
+      stopped.otherThreadsCpuMs === null ? null : perCharge(stopped.otherThreadsCpuMs),
   };
 };
 
