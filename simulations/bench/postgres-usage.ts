@@ -1,23 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
+import { cpuMicrosecondsFromStat } from './proc-cpu.ts';
 
 // What a benchmark phase cost Postgres in CPU: the server processes serving a named application, read
 // from /proc (so only when Postgres runs on this machine). Per operation, CPU is far less sensitive to a
 // busy machine than throughput, which makes runs comparable when the machine is shared. (WAL volume is
 // not reported: pg_current_wal_lsn counts every session of the server, not just the benchmark's.)
-
-const clockTicksPerSecond = 100;
-
-const cpuMicrosecondsOf = async (pid: number): Promise<number | undefined> => {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / clockTicksPerSecond;
-  } catch {
-    return undefined;
-  }
-};
 
 const snapshot = async (admin: pg.Client, applicationName: string) => {
   const { rows } = await admin.query<{ pid: number }>(
@@ -26,7 +13,7 @@ const snapshot = async (admin: pg.Client, applicationName: string) => {
   );
   const cpu = new Map<number, number>();
   for (const { pid } of rows) {
-    const micros = await cpuMicrosecondsOf(pid);
+    const micros = await cpuMicrosecondsFromStat(`/proc/${pid}/stat`);
     if (micros === undefined) return undefined;
     cpu.set(pid, micros);
   }

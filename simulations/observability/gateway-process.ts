@@ -6,10 +6,11 @@
 // process would otherwise read each account's whole stream at its first charge, a cost that grows
 // with the ledger from round to round and has nothing to do with tracing.
 
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { Telemetry, TraceContextMode } from '../../runtime/telemetry.ts';
+import { cpuMicrosecondsFromStat } from '../bench/proc-cpu.ts';
 
 export type GatewayProcessOptions = {
   databaseUrl: string;
@@ -47,23 +48,21 @@ const report = (message: GatewayProcessMessage, exitCode?: number) =>
     if (exitCode !== undefined) process.exit(exitCode);
   });
 
-const clockTicksPerMs = 0.1;
-
 /** CPU milliseconds of every thread of this process but the main one, from /proc (Linux only). */
 const otherThreadsCpuMs = async (): Promise<number | null> => {
+  let threads: string[];
   try {
-    let total = 0;
-    for (const thread of await readdir('/proc/self/task')) {
-      if (thread === String(process.pid)) continue;
-      const stat = await readFile(`/proc/self/task/${thread}/stat`, 'utf8');
-      // utime and stime, fields 14 and 15, counted after the parenthesised thread name.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / clockTicksPerMs;
-    }
-    return total;
+    threads = await readdir('/proc/self/task');
   } catch {
     return null;
   }
+  let totalMicroseconds = 0;
+  for (const thread of threads) {
+    if (thread === String(process.pid)) continue;
+    // A thread that ended since the listing has nothing left to count.
+    totalMicroseconds += (await cpuMicrosecondsFromStat(`/proc/self/task/${thread}/stat`)) ?? 0;
+  }
+  return totalMicroseconds / 1_000;
 };
 
 /** The V8 CPU profiler over the measured stretch only: start-up and priming stay out of the profile. */

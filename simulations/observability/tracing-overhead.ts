@@ -42,16 +42,7 @@ const drainTimeoutMs = 30_000;
 const settleSeconds = 10;
 
 type Setting = 'off' | TraceContextMode;
-type Round = {
-  round: number;
-  setting: Setting;
-  chargesPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  gatewayCpuMsPerCharge: number;
-  gatewayMainThreadMsPerCharge: number;
-  gatewayGcPauseMsPerCharge: number;
-};
+type Round = { round: number; setting: Setting } & ReturnType<typeof gatewayFigures>;
 
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((left, right) => left - right);
