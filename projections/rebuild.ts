@@ -7,6 +7,7 @@ import { loadChargeMerchants } from './apply/load-known-state.ts';
 import { planBatch, refundedChargesOf } from './apply/plan-batch.ts';
 import type { BatchChanges } from './apply/rows.ts';
 import { splitWrites } from './apply/write-changes.ts';
+import { deferIndexes, rebuildDeferredIndexes } from './deferred-indexes.ts';
 import { decodeRecordedEvent, type ProjectableEvent } from './envelope.ts';
 import { migrateReadModels } from './migrations/migrate.ts';
 import { quoteIdentifier } from './schema-name.ts';
@@ -79,6 +80,7 @@ const fillSchema = async (
   const { store, db, schema, timeZone, logger } = options;
   const batchSize = options.batchSize ?? defaultRebuildBatchSize;
   await migrateReadModels(db, { schema });
+  const buildDeferredIndexes = await deferIndexes(db, schema, rebuildDeferredIndexes);
   const targetPosition = options.toPosition ?? (await store.headPosition());
 
   const readAhead = (fromPosition: Position) => {
@@ -148,6 +150,7 @@ const fillSchema = async (
     if (lastRead >= targetPosition) break;
   }
   await writing;
+  await buildDeferredIndexes();
   const durationMs = performance.now() - startedAt;
   return {
     schema,

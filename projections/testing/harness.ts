@@ -106,6 +106,16 @@ export const expectReadModelsMatch = async (db: Knex, reference: Reference) => {
   );
 };
 
+/** Every index of a schema's tables, with the schema name taken out of its definition. */
+const indexesOf = async (db: Knex, schema: string): Promise<string[]> => {
+  const { rows } = await db.raw<{ rows: Array<{ definition: string }> }>(
+    `SELECT replace(indexdef, quote_ident(schemaname) || '.', '') AS definition
+       FROM pg_indexes WHERE schemaname = ? ORDER BY indexname`,
+    [schema],
+  );
+  return rows.map((row) => row.definition);
+};
+
 /**
  * Replay equals live (I7): a fresh rebuild up to the live checkpoint, in small batches that cut the
  * log elsewhere than live did, equals the live read models row by row.
@@ -128,6 +138,8 @@ export const expectRebuildEqualsLive = async (
     expect(rebuilt.position).toBe(toPosition);
     const comparison = await compareReadModels(db, live.readModels.schema, schema);
     expect(comparison).toEqual({ equal: true, differences: [] });
+    // The indexes a rebuild defers are all back, as the migrations define them.
+    expect(await indexesOf(db, schema)).toEqual(await indexesOf(db, live.readModels.schema));
     return rebuilt;
   } finally {
     await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
