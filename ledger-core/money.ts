@@ -26,6 +26,7 @@ export const money = (value: string): Money => {
   return parsed;
 };
 export const zeroMoney: Money = new MoneyDecimal(0);
+const maxMoney: Money = new MoneyDecimal(maxAmount);
 
 /** The one text form of money in events, responses and Postgres: always two places, e.g. "12.50". */
 export const formatMoney = (value: Money): string => value.toFixed(2);
@@ -39,7 +40,7 @@ export const amountSchema = z
     abort: true,
   })
   .refine((value) => money(value).greaterThan(0), 'amount must be greater than 0')
-  .refine((value) => money(value).lessThanOrEqualTo(maxAmount), `amount must be at most ${maxAmount}`)
+  .refine((value) => money(value).lessThanOrEqualTo(maxMoney), `amount must be at most ${maxAmount}`)
   .transform((value) => formatMoney(money(value)));
 
 /** A signed money string as stored in events and read models (balances may be negative as debt). */
@@ -52,7 +53,7 @@ export const limitSchema = z
     message: 'limit must be a decimal string with at most 2 decimal places',
     abort: true,
   })
-  .refine((value) => money(value).lessThanOrEqualTo(maxAmount), `limit must be at most ${maxAmount}`)
+  .refine((value) => money(value).lessThanOrEqualTo(maxMoney), `limit must be at most ${maxAmount}`)
   .transform((value) => formatMoney(money(value)));
 
 export const sumMoney = (values: Iterable<Money>): Money => {

@@ -101,5 +101,11 @@ export const evolveAccountRow = (
       position,
     );
   }
-  return { ...evolveExisting(current, event, businessDate), ...stamp };
+  const evolved = evolveExisting(current, event, businessDate);
+  // Any change made a fresh row: stamping that one in place saves a second copy per event.
+  const row = evolved === current ? { ...current } : evolved;
+  row.revision = stamp.revision;
+  row.position = stamp.position;
+  row.updatedAt = stamp.updatedAt;
+  return row;
 };

@@ -75,8 +75,15 @@ export const requirementsOf = (events: readonly ProjectableEvent[]): BatchRequir
 };
 
 const millisecondsPerHour = 3_600_000;
-const utcHourOf = (instant: string): string =>
-  new Date(Math.floor(Date.parse(instant) / millisecondsPerHour) * millisecondsPerHour).toISOString();
+// Events come in time order, so one remembered hour answers nearly every call without making a Date.
+let lastHour = { startMs: Number.NaN, text: '' };
+const utcHourOf = (instant: string): string => {
+  const ms = Date.parse(instant);
+  if (ms >= lastHour.startMs && ms < lastHour.startMs + millisecondsPerHour) return lastHour.text;
+  const startMs = Math.floor(ms / millisecondsPerHour) * millisecondsPerHour;
+  lastHour = { startMs, text: new Date(startMs).toISOString() };
+  return lastHour.text;
+};
 
 const emptyChanges = (): BatchChanges => ({
   accounts: new Map(),
@@ -98,33 +105,29 @@ export const planBatch = (
   const chargedInBatch = new Map<string, string>();
   const accountOf = (id: string) => changes.accounts.get(id) ?? known.accounts.get(id);
 
+  // The deltas are this batch's own objects, so adding to them in place is safe and saves a copy per event.
   const addDaily = (date: string, dimension: DailyTotalDimension, key: string, amount: Fen) => {
     const id = `${date}|${dimension}|${key}`;
-    const total = changes.dailyTotals.get(id) ?? {
-      businessDate: date,
-      dimension,
-      key,
-      count: 0,
-      amount: 0n,
-    };
-    changes.dailyTotals.set(id, { ...total, count: total.count + 1, amount: total.amount + amount });
+    const total = changes.dailyTotals.get(id);
+    if (total) {
+      total.count += 1;
+      total.amount += amount;
+    } else changes.dailyTotals.set(id, { businessDate: date, dimension, key, count: 1, amount });
   };
   const addSales = (merchantId: string, hour: string, kind: 'charge' | 'refund', amount: Fen) => {
     const id = `${merchantId}|${hour}`;
-    const sales = changes.merchantSales.get(id) ?? {
-      merchantId,
-      hour,
-      chargesCount: 0,
-      chargesAmount: 0n,
-      refundsCount: 0,
-      refundsAmount: 0n,
-    };
-    changes.merchantSales.set(
-      id,
-      kind === 'charge'
-        ? { ...sales, chargesCount: sales.chargesCount + 1, chargesAmount: sales.chargesAmount + amount }
-        : { ...sales, refundsCount: sales.refundsCount + 1, refundsAmount: sales.refundsAmount + amount },
-    );
+    let sales = changes.merchantSales.get(id);
+    if (!sales) {
+      sales = { merchantId, hour, chargesCount: 0, chargesAmount: 0n, refundsCount: 0, refundsAmount: 0n };
+      changes.merchantSales.set(id, sales);
+    }
+    if (kind === 'charge') {
+      sales.chargesCount += 1;
+      sales.chargesAmount += amount;
+    } else {
+      sales.refundsCount += 1;
+      sales.refundsAmount += amount;
+    }
   };
 
   // Every check runs before the first change, so a refused event leaves no trace in the batch.

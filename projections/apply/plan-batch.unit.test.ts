@@ -95,6 +95,29 @@ describe('planBatch', () => {
     expect(changes.merchants.get('m1')?.position).toBe(1n);
   });
 
+  it('counts sales in the UTC hour of each charge, out-of-order and offset times included', () => {
+    const log = eventLog();
+    const charge = (txId: string, occurredAt: string) =>
+      log.next(
+        'account-a1',
+        { type: 'Charged', data: { txId, amount: '1.00', merchantId: 'm1', offline: true } },
+        occurredAt,
+      );
+    const events = [
+      log.next('account-a1', opened),
+      charge('c1', '2025-03-01T02:59:59.999Z'),
+      charge('c2', '2025-03-01T03:00:00.000Z'),
+      // A late offline upload from the hour before, then 11:15 in Shanghai = 03:15 UTC.
+      charge('c3', '2025-03-01T02:10:00.000Z'),
+      charge('c4', '2025-03-01T11:15:00.000+08:00'),
+    ];
+    const changes = planBatch(events, nothingKnown(), timeZone);
+    expect([...changes.merchantSales.values()].map((row) => [row.hour, row.chargesCount])).toEqual([
+      ['2025-03-01T02:00:00.000Z', 2],
+      ['2025-03-01T03:00:00.000Z', 2],
+    ]);
+  });
+
   it('keeps the daily spent of the latest business day, as the decider does', () => {
     const log = eventLog();
     const charge = (txId: string, amount: string, occurredAt: string) =>
