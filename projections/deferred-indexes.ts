@@ -56,8 +56,8 @@ const buildStatement = (schema: string, index: IndexDefinition): string =>
     : `ALTER TABLE ${quoteIdentifier(schema)}.${quoteIdentifier(index.table)} ADD CONSTRAINT ${quoteIdentifier(index.index)} ${index.constraintDefinition}`;
 
 /**
- * Drops `indexes` (by table) from `schema` and returns what builds them again: each table's indexes in
- * one transaction, the tables on connections of their own at once.
+ * Drops `indexes` (by table) from `schema` and returns what builds them again, each on a connection of
+ * its own at once (an index build is one sort, on one core).
  */
 export const deferIndexes = async (
   db: Knex,
@@ -70,12 +70,10 @@ export const deferIndexes = async (
   });
   return async () => {
     await Promise.all(
-      Object.keys(indexes).map((table) =>
+      definitions.map((index) =>
         db.transaction(async (trx) => {
           await trx.raw(`SET LOCAL maintenance_work_mem TO '${indexBuildMemory}'`);
-          for (const index of definitions.filter((definition) => definition.table === table)) {
-            await trx.raw(buildStatement(schema, index));
-          }
+          await trx.raw(buildStatement(schema, index));
         }),
       ),
     );
