@@ -106,12 +106,19 @@ export const expectReadModelsMatch = async (db: Knex, reference: Reference) => {
   );
 };
 
-/** Every index of a schema's tables, with the schema name taken out of its definition. */
+/** Every index and constraint of a schema's tables, with the schema name taken out of the definitions. */
 const indexesOf = async (db: Knex, schema: string): Promise<string[]> => {
   const { rows } = await db.raw<{ rows: Array<{ definition: string }> }>(
     `SELECT replace(indexdef, quote_ident(schemaname) || '.', '') AS definition
-       FROM pg_indexes WHERE schemaname = ? ORDER BY indexname`,
-    [schema],
+       FROM pg_indexes WHERE schemaname = ?
+     UNION ALL
+     SELECT t.relname || ': CONSTRAINT ' || con.conname || ' ' || pg_get_constraintdef(con.oid)
+       FROM pg_constraint con
+       JOIN pg_class t ON t.oid = con.conrelid
+       JOIN pg_namespace n ON n.oid = t.relnamespace
+      WHERE n.nspname = ?
+     ORDER BY 1`,
+    [schema, schema],
   );
   return rows.map((row) => row.definition);
 };
@@ -138,7 +145,7 @@ export const expectRebuildEqualsLive = async (
     expect(rebuilt.position).toBe(toPosition);
     const comparison = await compareReadModels(db, live.readModels.schema, schema);
     expect(comparison).toEqual({ equal: true, differences: [] });
-    // The indexes a rebuild defers are all back, as the migrations define them.
+    // The indexes and primary keys a rebuild defers are all back, as the migrations define them.
     expect(await indexesOf(db, schema)).toEqual(await indexesOf(db, live.readModels.schema));
     return rebuilt;
   } finally {
