@@ -13,8 +13,8 @@ import { seedReplayLog } from './replay-seed.ts';
 // Everything lives in a schema of its own, dropped at the end.
 
 export const replayBenchTargetEventsPerSecond = 100_000;
-const replayApplicationName = 'bench-replay';
 export const defaultReplayBenchEvents = 1_000_000;
+const replayApplicationName = 'bench-replay';
 
 export type ReplayBenchOptions = {
   databaseUrl: string;
@@ -92,9 +92,9 @@ export const runReplayBench = async (options: ReplayBenchOptions): Promise<Repla
     pool: { min: 0, max: 4 },
   });
   const admin = new pg.Client({ connectionString: options.databaseUrl });
-  await admin.connect();
   const probe = createUsageProbe(admin, replayApplicationName);
   try {
+    await admin.connect();
     await migrateEventStoreSchema(sql, schema);
     const store = createSqlEventStore(sql);
     log(`seeding ${events} events into ${schema}…`);
