@@ -8,11 +8,12 @@ import { quoteIdentifier } from './schema-name.ts';
 // definitions, before it returns. The transactions' tx_id index stays: a refund of a charge from an
 // earlier batch looks its merchant up through it while the rebuild runs.
 
-/** Indexes no query of the rebuild itself needs, by table. */
-export const rebuildDeferredIndexes: Readonly<Record<string, readonly string[]>> = {
-  account_transactions: ['account_transactions_pkey'],
-  journal_postings: ['journal_postings_pkey', 'journal_postings_ledger_account'],
-};
+/** Indexes no query of the rebuild itself needs (of account_transactions and journal_postings). */
+export const rebuildDeferredIndexes: readonly string[] = [
+  'account_transactions_pkey',
+  'journal_postings_pkey',
+  'journal_postings_ledger_account',
+];
 
 /** Memory for one index build's sort: a million keys sort in memory instead of in temporary files. */
 const indexBuildMemory = '256MB';
@@ -56,15 +57,15 @@ const buildStatement = (schema: string, index: IndexDefinition): string =>
     : `ALTER TABLE ${quoteIdentifier(schema)}.${quoteIdentifier(index.table)} ADD CONSTRAINT ${quoteIdentifier(index.index)} ${index.constraintDefinition}`;
 
 /**
- * Drops `indexes` (by table) from `schema` and returns what builds them again, each on a connection of
+ * Drops `indexes` from `schema` and returns what builds them again, each on a connection of
  * its own at once (an index build is one sort, on one core).
  */
 export const deferIndexes = async (
   db: Knex,
   schema: string,
-  indexes: Readonly<Record<string, readonly string[]>>,
+  indexes: readonly string[],
 ): Promise<() => Promise<void>> => {
-  const definitions = await definitionsOf(db, schema, Object.values(indexes).flat());
+  const definitions = await definitionsOf(db, schema, indexes);
   await db.transaction(async (trx) => {
     for (const index of definitions) await trx.raw(dropStatement(schema, index));
   });
