@@ -224,6 +224,12 @@ describe.skipIf(!postgresUp)('command-api happy paths over a listening server', 
       causationId: response.headers.get('x-request-id'),
       traceparent,
     });
+    // Without the SDK the client's trace is the request's: its ids are on every line of the request.
+    const lines = logs.lines
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.reqId === response.headers.get('x-request-id'));
+    expect(lines.map((line) => line.msg)).toEqual(['incoming request', 'request completed']);
+    for (const line of lines) expect(line.trace_id).toBe('0af7651916cd43dd8448eb211c80319c');
   });
 
   it('reports health, metrics and the OpenAPI document', async () => {

@@ -1,6 +1,12 @@
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
-import { inMessageSpan, SpanKind, traceparentOfSpan } from '../ledger-core/index.ts';
+import {
+  inMessageSpan,
+  logFieldsOfSpan,
+  type Span,
+  SpanKind,
+  traceparentOfSpan,
+} from '../ledger-core/index.ts';
 import type { DeviceStatusWriter, Presence } from './device-status.ts';
 import type { Directory } from './directory.ts';
 import type { InflightGate } from './flow-control.ts';
@@ -64,6 +70,8 @@ export const createMessageHandling = (options: {
   const answerRequest = async (deviceId: string, payload: Buffer, packet: IPublishPacket) => {
     const startedAt = performance.now();
     let published: Promise<void> = Promise.resolve();
+    // Kept for the lines logged about this request after its span ended.
+    let requestSpan: Span | undefined;
     try {
       const traceparent = traceparentOf(packet);
       // The ledger command is this span's child, so the whole payment is one trace from the terminal on.
@@ -75,6 +83,7 @@ export const createMessageHandling = (options: {
         { 'messaging.system': 'mqtt', 'device.id': deviceId },
         traceparent,
         async (span) => {
+          requestSpan = span;
           const result = await options.processor.process(
             deviceId,
             payload,
@@ -105,7 +114,7 @@ export const createMessageHandling = (options: {
       );
     } catch (error) {
       logger.error(
-        { err: error, deviceId },
+        { err: error, deviceId, ...logFieldsOfSpan(requestSpan) },
         'a device request failed unexpectedly; the device will resend it',
       );
     } finally {
@@ -120,7 +129,10 @@ export const createMessageHandling = (options: {
       counts.answered += 1;
       metrics.duration.observe((performance.now() - startedAt) / 1_000);
     } catch (error) {
-      logger.error({ err: error, deviceId }, 'a device response could not be published');
+      logger.error(
+        { err: error, deviceId, ...logFieldsOfSpan(requestSpan) },
+        'a device response could not be published',
+      );
     } finally {
       unacknowledged.delete(published);
     }

@@ -5,6 +5,7 @@ import {
   type CommandHandler,
   deriveDeviceSecret,
   isLedgerRejection,
+  logFieldsOfTraceparent,
   type RejectionCode,
   txIdSchema,
   verifyDevicePayload,
@@ -159,7 +160,10 @@ export const createRequestProcessor = (options: RequestProcessorOptions) => {
       if (isLedgerRejection(error)) {
         return transientCodes.has(error.code) ? refuse(error.code) : settle(error.code);
       }
-      logger.error({ err: error, txId }, 'device request failed; the device will send it again');
+      logger.error(
+        { err: error, txId, ...logFieldsOfTraceparent(traceparent) },
+        'device request failed; the device will send it again',
+      );
       return refuse('unavailable');
     }
   };

@@ -15,7 +15,7 @@ import { maskingChildLogger } from './log-masking.ts';
 import { type HttpMetrics, installHttpMetrics } from './metrics.ts';
 import { registerOpenApi } from './openapi.ts';
 import { defaultRateLimit, installRateLimit, type RateLimitOptions } from './rate-limit.ts';
-import { installRequestContext } from './request-context.ts';
+import { installRequestContext, TracedRequestLogController } from './request-context.ts';
 
 // The plumbing both APIs share, in the order requests meet it: request id and correlation, token
 // identification, rate limiting, then the routes (each authorizes on its own), with problem+json for
@@ -45,8 +45,10 @@ export type ZodFastify = FastifyInstance<
 export type HttpApp = { app: ZodFastify; metrics: HttpMetrics; registry: Registry };
 
 export const createHttpApp = async (options: HttpAppOptions): Promise<HttpApp> => {
+  const logController = new TracedRequestLogController();
   const base = Fastify({
     loggerInstance: maskingChildLogger(options.logger, { service: options.service }),
+    logController,
     bodyLimit: options.bodyLimitBytes ?? defaultBodyLimitBytes,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -59,7 +61,7 @@ export const createHttpApp = async (options: HttpAppOptions): Promise<HttpApp> =
   // JSON only: any other body is refused with 415 before it is read.
   base.removeContentTypeParser('text/plain');
   installProblemHandling(base);
-  installRequestContext(base);
+  installRequestContext(base, logController);
 
   const checkToken = createTokenChecker(options.auth);
   base.decorateRequest('identity', undefined);

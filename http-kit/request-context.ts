@@ -1,9 +1,14 @@
-import type { FastifyInstance } from 'fastify';
-import { LedgerRejection } from '../ledger-core/index.ts';
+import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import {
+  LedgerRejection,
+  logFieldsOfTraceparent,
+  type Span,
+  traceparentOfSpan,
+} from '../ledger-core/index.ts';
 
 // What a request brings to the commands it causes: a correlation id (the client's, or a new one) and
 // a W3C traceparent. The request id is always returned, a client's correlation id echoed, so a client
-// can find its request in logs and traces.
+// can find its request in logs and traces. Every log line of the request carries its trace ids.
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,13 +17,36 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Fastify logs "incoming request" before any hook runs, when the request has no span yet; the request
+ * context writes that line itself once the request's trace ids are bound to its logger.
+ */
+export class TracedRequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  incomingRequestTraced(request: FastifyRequest, reply: FastifyReply): void {
+    super.incomingRequest(request, reply);
+  }
+}
+
+type InstrumentedRequest = { opentelemetry?: () => { span?: Span | null } };
+
+/** The request's span, when the SDK's fastify instrumentation runs: its onRequest hook starts it first. */
+const requestSpanOf = (request: FastifyRequest): Span | undefined =>
+  (request as unknown as InstrumentedRequest).opentelemetry?.().span ?? undefined;
+
 const correlationIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-export const installRequestContext = (app: FastifyInstance): void => {
+export const installRequestContext = (
+  app: FastifyInstance,
+  logController: TracedRequestLogController,
+): void => {
   app.decorateRequest('correlationId', '');
   app.decorateRequest('traceparent', undefined);
   app.addHook('onRequest', (request, reply, done) => {
+    bindTrace(request, reply);
+    logController.incomingRequestTraced(request, reply);
     reply.header('X-Request-Id', request.id);
     const given = request.headers['x-correlation-id'];
     if (given !== undefined && (typeof given !== 'string' || !correlationIdPattern.test(given))) {
@@ -35,10 +63,22 @@ export const installRequestContext = (app: FastifyInstance): void => {
     }
     request.correlationId = given ?? request.id;
     if (given !== undefined) reply.header('X-Correlation-Id', given);
-    const traceparent = request.headers.traceparent;
-    // The trace context spec says to ignore a malformed traceparent, not to fail the request.
-    request.traceparent =
-      typeof traceparent === 'string' && traceparentPattern.test(traceparent) ? traceparent : undefined;
     done();
   });
+};
+
+/**
+ * The request's traceparent: its own span's when the SDK records requests (so the commands it causes
+ * are that span's children), else the client's. Its ids go on every log line of the request.
+ */
+const bindTrace = (request: FastifyRequest, reply: FastifyReply): void => {
+  const header = request.headers.traceparent;
+  // The trace context spec says to ignore a malformed traceparent, not to fail the request.
+  const given = typeof header === 'string' && traceparentPattern.test(header) ? header : undefined;
+  const span = requestSpanOf(request);
+  request.traceparent = (span && traceparentOfSpan(span)) ?? given;
+  const fields = logFieldsOfTraceparent(request.traceparent);
+  if (fields.trace_id === undefined) return;
+  request.log = request.log.child(fields);
+  reply.log = request.log;
 };

@@ -7,6 +7,7 @@ import {
   isSpanContextValid,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   SpanKind,
   type SpanOptions,
   SpanStatusCode,
@@ -147,6 +148,38 @@ export const traceparentOfSpan = (span: Span): string | undefined => {
   if (!isSpanContextValid(spanContext)) return undefined;
   const sampled = spanContext.traceFlags & TraceFlags.SAMPLED;
   return `00-${spanContext.traceId}-${spanContext.spanId}-0${sampled}`;
+};
+
+/** A log line's trace fields, as OpenTelemetry's log data model names them. */
+export type TraceLogFields = { trace_id?: string; span_id?: string; trace_flags?: string };
+
+const logFieldsOf = (spanContext: SpanContext): TraceLogFields =>
+  isSpanContextValid(spanContext)
+    ? {
+        trace_id: spanContext.traceId,
+        span_id: spanContext.spanId,
+        trace_flags: spanContext.traceFlags.toString(16).padStart(2, '0'),
+      }
+    : {};
+
+/**
+ * The ids a log line about the work of `span` carries, so the line leads to its trace. Lines take them
+ * explicitly, not from an active context: the default context mode has none (docs/observability.md).
+ */
+export const logFieldsOfSpan = (span: Span | undefined): TraceLogFields =>
+  span ? logFieldsOf(span.spanContext()) : {};
+
+const anyTraceparent = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** The log fields of the span a W3C traceparent names; none for a missing or malformed one. */
+export const logFieldsOfTraceparent = (traceparent: string | undefined): TraceLogFields => {
+  const match = traceparent === undefined ? null : anyTraceparent.exec(traceparent);
+  if (!match) return {};
+  return logFieldsOf({
+    traceId: match[1] as string,
+    spanId: match[2] as string,
+    traceFlags: Number.parseInt(match[3] as string, 16),
+  });
 };
 
 /** A span that already happened (start and end known), child of the given span's context. */

@@ -1,9 +1,11 @@
+import { Writable } from 'node:stream';
 import { PGlite } from '@electric-sql/pglite';
 import knex from 'knex';
 import ClientPgLite from 'knex-pglite';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPgliteClient, createSqlEventStore, migrateEventStoreSchema } from '../event-store/index.ts';
-import { createCommandHandler } from '../ledger-core/index.ts';
+import { appendToStream, createCommandHandler } from '../ledger-core/index.ts';
 import { startInProcessProjector } from './in-process-projector.ts';
 import { migrateReadModels } from './migrations/migrate.ts';
 import { projectionStatus, waitForPosition } from './status.ts';
@@ -65,5 +67,55 @@ describe('in-process projector on PGlite', () => {
     expect(status?.lagSeconds).toBeGreaterThanOrEqual(0);
     expect(await waitForPosition(db, head, 50)).toEqual({ reached: false, position: applied });
     await handler.close();
+  });
+
+  it('skips an event that fails validation with a line that names the event’s trace', async () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    await appendToStream(
+      store,
+      'account-ghost',
+      [
+        {
+          type: 'Charged',
+          data: { txId: 'ghost-1' },
+          metadata: {
+            schemaVersion: 1,
+            correlationId: 'ghost',
+            causationId: 'ghost',
+            actor: { type: 'system', id: 'test' },
+            occurredAt: new Date().toISOString(),
+            traceparent: `00-${traceId}-b7ad6b7169203331-01`,
+          },
+        },
+      ],
+      'no_stream',
+    );
+    const ghost = await store.headPosition();
+    // The checkpoint passes a skipped event with the next valid one.
+    const handler = createCommandHandler({ store, timeZone });
+    const workload = createWorkload(handler, { seed: 9, accounts: 1, commands: 1 });
+    await workload.setUp();
+    await handler.close();
+    const head = await store.headPosition();
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    );
+    const projector = startInProcessProjector({ store, db, timeZone, logger });
+    try {
+      expect(await waitForPosition(db, head, 20_000)).toEqual({ reached: true, position: head });
+    } finally {
+      await projector.stop();
+    }
+    const skipped = lines.filter((line) => line.msg === 'skipped an invalid event');
+    expect(skipped).toEqual([
+      expect.objectContaining({ position: ghost.toString(), trace_id: traceId, trace_flags: '01' }),
+    ]);
   });
 });

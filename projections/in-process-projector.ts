@@ -4,7 +4,9 @@ import type { Registry } from 'prom-client';
 import {
   type EventStore,
   endSpansAfter,
+  logFieldsOfSpan,
   type RecordedEvent,
+  type Span,
   SpanKind,
   startMessageSpan,
 } from '../ledger-core/index.ts';
@@ -52,27 +54,29 @@ export const startInProcessProjector = (options: InProcessProjectorOptions): Sup
   const metrics = createProjectionMetrics(options.registry);
   const log = options.logger.child({ component: 'in-process-projector' });
 
-  const applyBatch = async (events: readonly RecordedEvent[]) => {
+  // `spans[i]` is the apply span of `events[i]`: a line about one event carries its trace.
+  const applyBatch = async (events: readonly RecordedEvent[], spans: readonly Span[]) => {
     const valid: ProjectableEvent[] = [];
-    for (const event of events) {
+    events.forEach((event, index) => {
       const decoded = decodeRecordedEvent(event);
       if (decoded.ok) valid.push(decoded.event);
       else {
         metrics.deadLetter('projector', decoded.reason);
         log.error(
-          { position: event.position.toString(), reason: decoded.reason },
+          { position: event.position.toString(), reason: decoded.reason, ...logFieldsOfSpan(spans[index]) },
           'skipped an invalid event',
         );
       }
-    }
+    });
     const result = await applyEventsInTransaction(db, valid, {
       timeZone,
       ...(options.hooks ? { hooks: options.hooks } : {}),
     });
     for (const rejected of result.rejected) {
+      const span = spans[events.findIndex((event) => event.position === rejected.position)];
       metrics.deadLetter('projector', `rejected: ${rejected.reason}`);
       log.error(
-        { position: rejected.position.toString(), reason: rejected.reason },
+        { position: rejected.position.toString(), reason: rejected.reason, ...logFieldsOfSpan(span) },
         'skipped a refused event',
       );
     }
@@ -86,7 +90,10 @@ export const startInProcessProjector = (options: InProcessProjectorOptions): Sup
     return store.subscribeToAll({
       fromPosition,
       maxBatchSize: options.batchSize ?? defaultInProcessBatchSize,
-      onBatch: (events) => endSpansAfter(events.map(startApplySpan), () => applyBatch(events)),
+      onBatch: (events) => {
+        const spans = events.map(startApplySpan);
+        return endSpansAfter(spans, () => applyBatch(events, spans));
+      },
     });
   };
 

@@ -1,4 +1,3 @@
-import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { type Logger, pino } from 'pino';
 import { maskCardNo } from '../ledger-core/index.ts';
 
@@ -6,7 +5,8 @@ export type { Logger };
 
 // Card numbers never reach a log line in full: known fields are masked by path, error messages and
 // stacks are masked, and any other string argument that carries a run of 8–19 digits has the run masked.
-// Every line written inside a span carries its trace and span ids, so a log line leads to its trace.
+// Trace ids are not taken from an active context (the default context mode has none): the code that
+// logs about a request, a payment or an event binds them from its span (`logFieldsOfSpan`).
 
 const cardPaths = ['cardNo', 'newCardNo', 'oldCardNo'];
 const redactPaths = [
@@ -29,17 +29,6 @@ const maskedError = (error: unknown): unknown => {
   };
 };
 
-/** The active span's ids, as the OpenTelemetry log data model names them. */
-export const traceFields = (): { trace_id?: string; span_id?: string; trace_flags?: string } => {
-  const spanContext = trace.getSpanContext(context.active());
-  if (!spanContext || !isSpanContextValid(spanContext)) return {};
-  return {
-    trace_id: spanContext.traceId,
-    span_id: spanContext.spanId,
-    trace_flags: spanContext.traceFlags.toString(16).padStart(2, '0'),
-  };
-};
-
 export const createLogger = (
   options: { level?: string; name?: string; destination?: pino.DestinationStream } = {},
 ) =>
@@ -47,7 +36,6 @@ export const createLogger = (
     {
       name: options.name ?? 'campus-ledger',
       level: options.level ?? 'info',
-      mixin: traceFields,
       redact: {
         paths: redactPaths,
         censor: (value) => (typeof value === 'string' ? maskCardNo(value) : value),

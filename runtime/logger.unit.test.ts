@@ -1,20 +1,18 @@
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inSpan, traceparentOfSpan } from '../ledger-core/index.ts';
+import { inSpan, logFieldsOfSpan, logFieldsOfTraceparent, traceparentOfSpan } from '../ledger-core/index.ts';
 import { createLogger } from './logger.ts';
 import { startTelemetry } from './telemetry.ts';
 
-// The runtime's logger: trace and span ids of the active span on every line written inside one, and
-// no card number in full, wherever it hides in a line. Telemetry (process-wide globals) is started here
-// once, which is why this file is apart from other logger tests.
+// The runtime's logger: the trace and span ids of a span on the lines bound to it, and no card number in
+// full, wherever it hides in a line. Telemetry (process-wide globals) is started here once, which is why
+// this file is apart from other logger tests.
 
 const exporter = new InMemorySpanExporter();
 const processor = new SimpleSpanProcessor(exporter);
-// Trace ids reach log lines through the active context, which AsyncLocalStorage carries across awaits.
 const telemetry = startTelemetry({
   serviceName: 'logger-test',
-  context: 'async-local-storage',
   spanProcessors: [processor],
 });
 afterAll(() => telemetry.shutdown());
@@ -33,24 +31,35 @@ const capture = () => {
 };
 
 describe('runtime logger', () => {
-  it('puts the active span’s trace and span ids on every line written inside it, and none outside', async () => {
+  it('binds a span’s trace and span ids to the lines about its work, in both context forms', async () => {
     const { logger, lines } = capture();
     logger.info('before');
     const ids = await inSpan('work', {}, async (span) => {
-      logger.child({ component: 'child' }).debug('inside');
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      logger.warn({ detail: 'x' }, 'inside, after an await');
+      const log = logger.child(logFieldsOfSpan(span));
+      log.child({ component: 'child' }).debug('inside');
+      logger.info(logFieldsOfTraceparent(traceparentOfSpan(span)), 'from its traceparent');
       return span.spanContext();
     });
-    logger.info('after');
 
-    expect(lines.map((line) => line.msg)).toEqual(['before', 'inside', 'inside, after an await', 'after']);
+    expect(lines.map((line) => line.msg)).toEqual(['before', 'inside', 'from its traceparent']);
     for (const line of [lines[1], lines[2]]) {
       expect(line).toMatchObject({ trace_id: ids.traceId, span_id: ids.spanId, trace_flags: '01' });
     }
-    for (const line of [lines[0], lines[3]]) expect(line).not.toHaveProperty('trace_id');
+    expect(lines[0]).not.toHaveProperty('trace_id');
     await processor.forceFlush();
     expect(exporter.getFinishedSpans().map((span) => span.spanContext().traceId)).toContain(ids.traceId);
+  });
+
+  it('gives no trace fields for a missing, malformed or all-zero traceparent', () => {
+    expect(logFieldsOfSpan(undefined)).toEqual({});
+    expect(logFieldsOfTraceparent(undefined)).toEqual({});
+    expect(logFieldsOfTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7')).toEqual({});
+    expect(logFieldsOfTraceparent(`00-${'0'.repeat(32)}-00f067aa0ba902b7-01`)).toEqual({});
+    expect(logFieldsOfTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00')).toEqual({
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      trace_flags: '00',
+    });
   });
 
   it('records no span under an unsampled parent traceparent, yet keeps its trace on the work and its lines', async () => {
@@ -63,7 +72,7 @@ describe('runtime logger', () => {
       'unsampled-child',
       {},
       async (span) => {
-        logger.info('inside the unsampled trace');
+        logger.info(logFieldsOfSpan(span), 'inside the unsampled trace');
         return { recording: span.isRecording(), traceparent: traceparentOfSpan(span) };
       },
       unsampled,

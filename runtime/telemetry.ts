@@ -19,10 +19,11 @@ import { cardMaskingSpanProcessor } from './span-masking.ts';
 // How the active span is found inside async work is a choice (TRACE_CONTEXT, docs/observability.md):
 // - `explicit` (default): no context manager. Every hop of a payment names its parent explicitly (the
 //   gateway's span to the command, the command's to its events, the relay's to Kafka), so a payment is
-//   still one trace; library spans (pg) are not recorded and log lines carry no trace ids.
+//   still one trace; library spans (pg) are not recorded. Log lines take their trace ids from the span
+//   at hand in either mode.
 // - `async-local-storage`: the active span follows every await, so pg and HTTP spans nest under the
-//   payment's and every log line written inside a span carries its ids. On Node 20 AsyncLocalStorage
-//   runs on async hooks, which slow every promise whether or not the trace is sampled.
+//   payment's. On Node 20 AsyncLocalStorage runs on async hooks, which slow every promise whether or
+//   not the trace is sampled.
 
 export const traceContextModes = ['explicit', 'async-local-storage'] as const;
 export type TraceContextMode = (typeof traceContextModes)[number];

@@ -2,7 +2,13 @@ import type { EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'k
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { endSpansAfter, type Span, SpanKind, startMessageSpan } from '../../ledger-core/index.ts';
+import {
+  endSpansAfter,
+  logFieldsOfSpan,
+  type Span,
+  SpanKind,
+  startMessageSpan,
+} from '../../ledger-core/index.ts';
 import { type ApplyHooks, applyEvents } from '../apply/apply-events.ts';
 import { decodeMessageValue, type ProjectableEvent } from '../envelope.ts';
 import { createProjectionMetrics, type ProjectionMetrics } from '../metrics.ts';
@@ -125,9 +131,13 @@ const processChunk = async (context: BatchContext, payload: EachBatchPayload, me
       acks: -1,
     });
     for (const entry of entries) {
-      spans.get(entry.message)?.setAttribute('ledger.outcome', 'dead_lettered');
+      const span = spans.get(entry.message);
+      span?.setAttribute('ledger.outcome', 'dead_lettered');
       metrics.deadLetter('projector', entry.reason);
-      log.error({ offset: entry.message.offset, reason: entry.reason }, 'dead-lettered a message');
+      log.error(
+        { offset: entry.message.offset, reason: entry.reason, ...logFieldsOfSpan(span) },
+        'dead-lettered a message',
+      );
     }
   };
   // Dead letters are sent before the offset or the checkpoint passes them: a crash in between sends

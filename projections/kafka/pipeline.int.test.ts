@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceAvailable, uniqueName } from '../../testing/services.ts';
 import type { Supervised } from '../supervisor.ts';
@@ -58,7 +60,7 @@ describe.skipIf(!postgresUp || !kafkaUp)('commands → relay → Kafka → proje
         ...(hooks ? { hooks } : {}),
       }),
     );
-  const projector = (hooks?: Parameters<typeof startKafkaProjector>[0]['hooks']) =>
+  const projector = (hooks?: Parameters<typeof startKafkaProjector>[0]['hooks'], logger = testLogger) =>
     run(
       startKafkaProjector({
         kafka,
@@ -66,7 +68,7 @@ describe.skipIf(!postgresUp || !kafkaUp)('commands → relay → Kafka → proje
         topic,
         groupId,
         timeZone,
-        logger: testLogger,
+        logger,
         restartDelayMs: 100,
         ...(hooks ? { hooks } : {}),
       }),
@@ -190,15 +192,32 @@ describe.skipIf(!postgresUp || !kafkaUp)('commands → relay → Kafka → proje
     const workload = createWorkload(harness.handler, { seed: 5, accounts: 5, commands: 40 });
     await workload.setUp();
     relay();
-    projector();
+    const lines: Array<Record<string, unknown>> = [];
+    projector(
+      undefined,
+      pino(
+        { level: 'error' },
+        new Writable({
+          write(chunk, _encoding, done) {
+            lines.push(JSON.parse(String(chunk)));
+            done();
+          },
+        }),
+      ),
+    );
     await workload.run(20);
     await waitUntilCaughtUp(harness);
     const producer = kafka.producer();
     await producer.connect();
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
     await producer.send({
       topic,
       messages: [
-        { key: 'account-x', value: 'not json at all' },
+        {
+          key: 'account-x',
+          value: 'not json at all',
+          headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+        },
         { key: 'account-x', value: JSON.stringify({ v: 1, eventId: 'e', streamId: 'account-x' }) },
       ],
     });
@@ -224,6 +243,9 @@ describe.skipIf(!postgresUp || !kafkaUp)('commands → relay → Kafka → proje
     await admin.deleteGroups([readerGroup]).catch(() => undefined);
     expect(dead[0]?.reason).toMatch(/^invalid_json: /);
     expect(dead[1]?.reason).toMatch(/^invalid_envelope: /);
+    // The line about a dead letter names the trace its message carried.
+    const logged = lines.filter((line) => line.msg === 'dead-lettered a message');
+    expect(logged.map((line) => line.trace_id)).toEqual([traceId, undefined]);
     await expectReadModelsMatch(harness.readModels.db, workload.reference);
     await expectRebuildEqualsLive(harness, head);
   });

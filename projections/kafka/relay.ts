@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import {
   type EventStore,
   endSpansAfter,
+  logFieldsOfSpan,
   type RecordedEvent,
   type Span,
   SpanKind,
@@ -117,7 +118,11 @@ export const startRelay = (options: RelayOptions): Supervised => {
           for (const message of messages.deadLetters) {
             const reason = String(message.headers?.reason ?? '');
             metrics.deadLetter('relay', reason);
-            log.error({ reason, key: message.key }, 'relay dead-lettered an event that failed validation');
+            const span = spans.get(String(message.headers?.[headerNames.position]));
+            log.error(
+              { reason, key: message.key, ...logFieldsOfSpan(span) },
+              'relay dead-lettered an event that failed validation',
+            );
           }
         }
         await options.hooks?.afterProduce?.(events);
