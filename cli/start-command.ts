@@ -24,6 +24,7 @@ export const registerStartCommand = (program: Command): void => {
       const telemetry = startTelemetry({
         serviceName: 'campus-ledger',
         otlpEndpoint: config.otlpEndpoint,
+        otlpHeaders: config.otlpHeaders,
         context: config.traceContext,
         ...(config.traceSampleRatio === undefined ? {} : { sampleRatio: config.traceSampleRatio }),
       });

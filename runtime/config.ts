@@ -1,3 +1,4 @@
+import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { z } from 'zod';
 import { defaultLedgerTimeZone } from '../ledger-core/index.ts';
 
@@ -40,6 +41,8 @@ const envSchema = z.object({
   DEVICE_MASTER_KEY: z.string().min(16).default(developmentDeviceMasterKey),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+  /** `key=value` pairs, comma-separated, values URL-encoded (OpenTelemetry's format). */
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
   /** Share of new traces sampled (parent-based: a sampled caller's trace is always followed). */
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
   /** How spans follow async work: explicit hops (cheap) or AsyncLocalStorage (see runtime/telemetry.ts). */
@@ -70,6 +73,7 @@ export type LedgerConfig = {
   deviceMasterKey: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   otlpEndpoint: string | undefined;
+  otlpHeaders: Record<string, string> | undefined;
   traceSampleRatio: number | undefined;
   traceContext: 'explicit' | 'async-local-storage';
   metricsPort: number | undefined;
@@ -119,6 +123,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): LedgerConfig =
     deviceMasterKey: values.DEVICE_MASTER_KEY,
     logLevel: values.LOG_LEVEL,
     otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+    otlpHeaders: values.OTEL_EXPORTER_OTLP_HEADERS
+      ? parseKeyPairsIntoRecord(values.OTEL_EXPORTER_OTLP_HEADERS)
+      : undefined,
     traceSampleRatio: values.OTEL_TRACES_SAMPLER_ARG,
     traceContext: values.TRACE_CONTEXT,
     metricsPort: values.METRICS_PORT,

@@ -1,6 +1,5 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import type { ContextManager } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -10,10 +9,12 @@ import {
   type SpanProcessor,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
+import { createWorkerOtlpExporter } from './otlp-worker-exporter.ts';
 import { cardMaskingSpanProcessor } from './span-masking.ts';
 
 // OpenTelemetry, set up once per process before the instrumented modules load. Traces are exported over
-// OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise spans still get ids (which reach the
+// OTLP/HTTP (JSON, posted from a worker thread: otlp-worker-exporter.ts) only when
+// OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise spans still get ids (which reach the
 // event metadata and the Kafka headers) but none is sampled.
 //
 // How the active span is found inside async work is a choice (TRACE_CONTEXT, docs/observability.md):
@@ -31,6 +32,8 @@ export type TraceContextMode = (typeof traceContextModes)[number];
 export type TelemetryOptions = {
   serviceName: string;
   otlpEndpoint?: string | undefined;
+  /** Sent with every export (OTEL_EXPORTER_OTLP_HEADERS), e.g. a collector's API key. */
+  otlpHeaders?: Record<string, string> | undefined;
   /** Share of new traces sampled (a parent's decision is always followed). */
   sampleRatio?: number;
   context?: TraceContextMode;
@@ -67,7 +70,10 @@ export const startTelemetry = (options: TelemetryOptions): Telemetry => {
     ...(options.otlpEndpoint
       ? [
           new BatchSpanProcessor(
-            new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
+            createWorkerOtlpExporter({
+              endpoint: options.otlpEndpoint,
+              ...(options.otlpHeaders ? { headers: options.otlpHeaders } : {}),
+            }),
           ),
         ]
       : []),
