@@ -7,6 +7,7 @@ import type { GatewayProcessOptions } from './gateway-process.ts';
 import {
   benchParameters,
   driveBenchTerminals,
+  type GatewayProcess,
   gatewayFigures,
   median,
   openTracingBench,
@@ -23,7 +24,7 @@ import {
 // swings between fresh processes run one after the other (`--tracing=compare`, ±10 % per round). The
 // halves swap settings from round to round, so a difference between the halves cancels out.
 //
-// Parameters: --rounds=<default 4> --seconds=<default 10> --warmup=<default 3> --terminals=<default 100>
+// Parameters: --rounds=<default 4> --seconds=<default 10> --warmup=<default 20> --terminals=<default 100>
 // --cards=<default 5000> --window=<default 8> --ratio=<sampled share, default 0.1>
 // --context=<explicit | async-local-storage, default explicit> --cpu-prof=<dir> (each gateway's measured seconds)
 
@@ -52,6 +53,15 @@ const summarize = (rounds: Round[]) => {
     ),
     meetsOverheadTarget: 1 - throughputRatio <= overheadTarget,
   };
+};
+
+/** Both gateways of a round, or neither: one that started is killed when the other failed to. */
+const startBoth = async (settings: GatewayProcessOptions[]): Promise<GatewayProcess[]> => {
+  const started = await Promise.allSettled(settings.map(startGatewayProcess));
+  const failure = started.find((result) => result.status === 'rejected');
+  if (!failure) return started.map((result) => (result as PromiseFulfilledResult<GatewayProcess>).value);
+  for (const result of started) if (result.status === 'fulfilled') result.value.kill();
+  throw failure.reason;
 };
 
 export const compareGatewayTracingConcurrently = async (options: BenchmarkOptions): Promise<object> => {
@@ -103,9 +113,7 @@ export const compareGatewayTracingConcurrently = async (options: BenchmarkOption
   try {
     for (let round = 0; round < roundCount; round += 1) {
       const tracedHalf = round % 2;
-      const gateways = await Promise.all(
-        halves.map((_, half) => startGatewayProcess(gatewayOptions(half, half === tracedHalf))),
-      );
+      const gateways = await startBoth(halves.map((_, half) => gatewayOptions(half, half === tracedHalf)));
       await driveBoth(warmupSeconds * 1_000);
       for (const gateway of gateways) gateway.mark();
       const reports = await driveBoth(seconds * 1_000);

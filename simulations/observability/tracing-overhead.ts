@@ -27,7 +27,7 @@ import type {
 // another, as fast as their windows allow. Overheads are reported from the medians.
 //
 // Parameters: --rounds=<default 3> --seconds=<measured per setting, default 10>
-// --warmup=<seconds per setting before measuring, default 3> --terminals=<default 100>
+// --warmup=<seconds per setting before measuring, default 20> --terminals=<default 100>
 // --cards=<default 5000> --window=<outstanding charges per terminal, default 8>
 // --ratio=<sampled share of traces, default 0.1> --contexts=<comma list, default both modes>
 // --rate=<charges/s> offers a fixed rate instead of the maximum: throughput then stays put, and the
@@ -36,7 +36,8 @@ import type {
 
 export const tracingBenchDeviceMasterKey = 'bench-tracing-device-master-key';
 export const overheadTarget = 0.1;
-const processTimeoutMs = 30_000;
+/** Long enough for a gateway to prime every card's stream, which grows round after round. */
+const processTimeoutMs = 120_000;
 const responseTimeoutMs = 10_000;
 const drainTimeoutMs = 30_000;
 const settleSeconds = 10;
@@ -75,16 +76,19 @@ export const startOtlpSink = async () => {
 
 const nextMessage = (child: ChildProcess): Promise<GatewayProcessMessage> =>
   new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`gateway process silent for ${processTimeoutMs} ms`)),
-      processTimeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // A silent gateway is given up on: it must not live on, serving a ledger the run drops.
+      child.kill();
+      reject(new Error(`gateway process silent for ${processTimeoutMs} ms`));
+    }, processTimeoutMs);
     child.once('message', (message: GatewayProcessMessage) => {
       clearTimeout(timer);
       if (message.kind === 'failed') reject(new Error(message.error));
       else resolve(message);
     });
   });
+
+export type GatewayProcess = Awaited<ReturnType<typeof startGatewayProcess>>;
 
 export const startGatewayProcess = async (options: GatewayProcessOptions) => {
   const child = fork(new URL('./gateway-process.ts', import.meta.url), [], {
@@ -96,6 +100,7 @@ export const startGatewayProcess = async (options: GatewayProcessOptions) => {
   await ready;
   return {
     mark: () => child.send({ kind: 'mark' } satisfies GatewayProcessCommand),
+    kill: () => child.kill(),
     stop: async () => {
       const stopped = nextMessage(child);
       child.send({ kind: 'stop' } satisfies GatewayProcessCommand);
@@ -179,11 +184,19 @@ export const driveBenchTerminals = (
   run: Omit<RunTerminalsOptions, 'amountFen' | 'responseTimeoutMs' | 'drainTimeoutMs'>,
 ) => runTerminalsInProcess({ ...run, amountFen: benchAmountFen, responseTimeoutMs, drainTimeoutMs });
 
+/**
+ * Seconds of load before each measured stretch. A fresh gateway process is still compiling its hot code
+ * for a while, a traced one more (the SDK's code, and the sampled-only paths that run a tenth as often):
+ * with 3 s the background compiler cost the traced gateway ~40 µs more per charge than the untraced one
+ * (perf, docs/observability.md). A gateway runs for days, so the steady state is what is compared.
+ */
+const defaultWarmupSeconds = 20;
+
 /** The parameters both tracing comparisons take (see each file's header). */
 export const benchParameters = (options: BenchmarkOptions, defaultRounds: number) => ({
   roundCount: numberParameter(options, 'rounds', defaultRounds),
   seconds: numberParameter(options, 'seconds', 10),
-  warmupSeconds: numberParameter(options, 'warmup', 3),
+  warmupSeconds: numberParameter(options, 'warmup', defaultWarmupSeconds),
   terminalCount: numberParameter(options, 'terminals', 100),
   cardCount: numberParameter(options, 'cards', 5_000),
   window: numberParameter(options, 'window', 8),
