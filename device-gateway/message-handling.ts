@@ -6,6 +6,7 @@ import {
   type Span,
   SpanKind,
   traceparentOfSpan,
+  wellFormedTraceparent,
 } from '../ledger-core/index.ts';
 import type { DeviceStatusWriter, Presence } from './device-status.ts';
 import type { Directory } from './directory.ts';
@@ -30,12 +31,10 @@ export type MessageCounts = {
   byCode: Record<string, number>;
 };
 
-const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
-
 /** The device's W3C traceparent (MQTT 5 user property); a malformed one is ignored, as the spec says. */
 const traceparentOf = (packet: IPublishPacket): string | undefined => {
   const value = packet.properties?.userProperties?.traceparent;
-  return typeof value === 'string' && traceparentPattern.test(value) ? value : undefined;
+  return wellFormedTraceparent(value);
 };
 
 export const createMessageHandling = (options: {

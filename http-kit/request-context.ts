@@ -4,6 +4,7 @@ import {
   logFieldsOfTraceparent,
   type Span,
   traceparentOfSpan,
+  wellFormedTraceparent,
 } from '../ledger-core/index.ts';
 
 // What a request brings to the commands it causes: a correlation id (the client's, or a new one) and
@@ -36,7 +37,6 @@ const requestSpanOf = (request: FastifyRequest): Span | undefined =>
   (request as unknown as InstrumentedRequest).opentelemetry?.().span ?? undefined;
 
 const correlationIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
-const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 export const installRequestContext = (
   app: FastifyInstance,
@@ -72,9 +72,7 @@ export const installRequestContext = (
  * are that span's children), else the client's. Its ids go on every log line of the request.
  */
 const bindTrace = (request: FastifyRequest, reply: FastifyReply): void => {
-  const header = request.headers.traceparent;
-  // The trace context spec says to ignore a malformed traceparent, not to fail the request.
-  const given = typeof header === 'string' && traceparentPattern.test(header) ? header : undefined;
+  const given = wellFormedTraceparent(request.headers.traceparent);
   const span = requestSpanOf(request);
   request.traceparent = (span && traceparentOfSpan(span)) ?? given;
   const fields = logFieldsOfTraceparent(request.traceparent);

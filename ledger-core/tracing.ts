@@ -169,11 +169,16 @@ const logFieldsOf = (spanContext: SpanContext): TraceLogFields =>
 export const logFieldsOfSpan = (span: Span | undefined): TraceLogFields =>
   span ? logFieldsOf(span.spanContext()) : {};
 
-const anyTraceparent = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+/** A well-formed W3C traceparent: version, trace id, parent span id, flags. */
+const traceparentPattern = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** The trace context spec says to ignore a malformed traceparent, not to fail what carried it. */
+export const wellFormedTraceparent = (value: unknown): string | undefined =>
+  typeof value === 'string' && traceparentPattern.test(value) ? value : undefined;
 
 /** The log fields of the span a W3C traceparent names; none for a missing or malformed one. */
 export const logFieldsOfTraceparent = (traceparent: string | undefined): TraceLogFields => {
-  const match = traceparent === undefined ? null : anyTraceparent.exec(traceparent);
+  const match = traceparent === undefined ? null : traceparentPattern.exec(traceparent);
   if (!match) return {};
   return logFieldsOf({
     traceId: match[1] as string,
