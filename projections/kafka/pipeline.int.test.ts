@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { appendToStream } from '../../ledger-core/index.ts';
 import { serviceAvailable, uniqueName } from '../../testing/services.ts';
 import type { Supervised } from '../supervisor.ts';
 import {
@@ -47,14 +48,14 @@ describe.skipIf(!postgresUp || !kafkaUp)('commands → relay → Kafka → proje
     await admin.deleteGroups([groupId]).catch(() => undefined);
   });
 
-  const relay = (hooks?: Parameters<typeof startRelay>[0]['hooks']) =>
+  const relay = (hooks?: Parameters<typeof startRelay>[0]['hooks'], logger = testLogger) =>
     run(
       startRelay({
         store: harness.store,
         db: harness.readModels.db,
         kafka,
         topic,
-        logger: testLogger,
+        logger,
         batchSize: 50,
         restartDelayMs: 100,
         ...(hooks ? { hooks } : {}),
@@ -192,19 +193,8 @@ describe.skipIf(!postgresUp || !kafkaUp)('commands → relay → Kafka → proje
     const workload = createWorkload(harness.handler, { seed: 5, accounts: 5, commands: 40 });
     await workload.setUp();
     relay();
-    const lines: Array<Record<string, unknown>> = [];
-    projector(
-      undefined,
-      pino(
-        { level: 'error' },
-        new Writable({
-          write(chunk, _encoding, done) {
-            lines.push(JSON.parse(String(chunk)));
-            done();
-          },
-        }),
-      ),
-    );
+    const { logger, lines } = capturingLogger();
+    projector(undefined, logger);
     await workload.run(20);
     await waitUntilCaughtUp(harness);
     const producer = kafka.producer();
@@ -249,7 +239,56 @@ describe.skipIf(!postgresUp || !kafkaUp)('commands → relay → Kafka → proje
     await expectReadModelsMatch(harness.readModels.db, workload.reference);
     await expectRebuildEqualsLive(harness, head);
   });
+
+  it('an event in the store that fails validation is dead-lettered by the relay, its line naming its trace', async () => {
+    const workload = createWorkload(harness.handler, { seed: 6, accounts: 3, commands: 20 });
+    await workload.setUp();
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    await appendToStream(
+      harness.store,
+      'account-ghost',
+      [
+        {
+          type: 'Charged',
+          data: { txId: 'ghost-1' },
+          // A metadata field the envelope does not know: the relay refuses the envelope itself.
+          metadata: {
+            schemaVersion: 1,
+            correlationId: 'ghost',
+            causationId: 'ghost',
+            actor: { type: 'system', id: 'test' },
+            occurredAt: new Date().toISOString(),
+            traceparent: `00-${traceId}-b7ad6b7169203331-01`,
+            smuggled: true,
+          } as never,
+        },
+      ],
+      'no_stream',
+    );
+    const { logger, lines } = capturingLogger();
+    relay(undefined, logger);
+    projector();
+    // The checkpoint passes the dead letter with the valid events after it.
+    await workload.run();
+    await waitUntilCaughtUp(harness);
+
+    const logged = lines.filter((line) => line.msg === 'relay dead-lettered an event that failed validation');
+    expect(logged).toEqual([expect.objectContaining({ key: 'account-ghost', trace_id: traceId })]);
+    await expectReadModelsMatch(harness.readModels.db, workload.reference);
+  });
 });
+
+/** A logger whose lines (error level and up) are kept, parsed, for a test to read. */
+const capturingLogger = () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'error' }, destination), lines };
+};
 
 const compareSnapshot = async (harness: Harness) => {
   const db = harness.readModels.db;
