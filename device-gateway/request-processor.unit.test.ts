@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { deriveDeviceSecret, signDevicePayload, startPosition } from '../ledger-core/index.ts';
+import { capturingJsonLogger } from '../testing/log-capture.ts';
 import { createRequestProcessor } from './request-processor.ts';
 
 // A request the ledger could not handle for a reason of its own (not a rejection): the device is told
@@ -13,13 +12,7 @@ const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 const traceparent = `00-${traceId}-00f067aa0ba902b7-00`;
 
 const processorWhoseLedgerFails = () => {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
+  const { logger, lines } = capturingJsonLogger();
   const processor = createRequestProcessor({
     handler: {
       handle: async () => {
@@ -43,7 +36,7 @@ const processorWhoseLedgerFails = () => {
     statusWriter: { recordApplied: () => undefined, recordSeen: () => undefined },
     deviceMasterKey: masterKey,
     clock: () => new Date(),
-    logger: pino({ level: 'info' }, destination),
+    logger,
   });
   return { processor, lines };
 };

@@ -1,16 +1,16 @@
-import { Writable } from 'node:stream';
 import { PGlite } from '@electric-sql/pglite';
 import knex from 'knex';
 import ClientPgLite from 'knex-pglite';
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPgliteClient, createSqlEventStore, migrateEventStoreSchema } from '../event-store/index.ts';
-import { appendToStream, createCommandHandler } from '../ledger-core/index.ts';
+import { createCommandHandler } from '../ledger-core/index.ts';
+import { capturingJsonLogger } from '../testing/log-capture.ts';
 import { startInProcessProjector } from './in-process-projector.ts';
 import { migrateReadModels } from './migrations/migrate.ts';
 import { projectionStatus, waitForPosition } from './status.ts';
 import { readModelsProjection } from './tables.ts';
 import { expectReadModelsMatch, expectRebuildEqualsLive, testLogger, timeZone } from './testing/harness.ts';
+import { appendInvalidCharge } from './testing/invalid-event.ts';
 import { createWorkload } from './testing/workload.ts';
 
 // Embedded mode: the event store and the read models each in their own PGlite, no Kafka.
@@ -71,42 +71,14 @@ describe('in-process projector on PGlite', () => {
 
   it('skips an event that fails validation with a line that names the event’s trace', async () => {
     const traceId = '0af7651916cd43dd8448eb211c80319c';
-    await appendToStream(
-      store,
-      'account-ghost',
-      [
-        {
-          type: 'Charged',
-          data: { txId: 'ghost-1' },
-          metadata: {
-            schemaVersion: 1,
-            correlationId: 'ghost',
-            causationId: 'ghost',
-            actor: { type: 'system', id: 'test' },
-            occurredAt: new Date().toISOString(),
-            traceparent: `00-${traceId}-b7ad6b7169203331-01`,
-          },
-        },
-      ],
-      'no_stream',
-    );
-    const ghost = await store.headPosition();
+    const ghost = await appendInvalidCharge(store, traceId);
     // The checkpoint passes a skipped event with the next valid one.
     const handler = createCommandHandler({ store, timeZone });
     const workload = createWorkload(handler, { seed: 9, accounts: 1, commands: 1 });
     await workload.setUp();
     await handler.close();
     const head = await store.headPosition();
-    const lines: Array<Record<string, unknown>> = [];
-    const logger = pino(
-      { level: 'info' },
-      new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(JSON.parse(String(chunk)));
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = capturingJsonLogger();
     const projector = startInProcessProjector({ store, db, timeZone, logger });
     try {
       expect(await waitForPosition(db, head, 20_000)).toEqual({ reached: true, position: head });

@@ -1,7 +1,5 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { appendToStream } from '../../ledger-core/index.ts';
+import { capturingJsonLogger } from '../../testing/log-capture.ts';
 import { serviceAvailable, uniqueName } from '../../testing/services.ts';
 import type { Supervised } from '../supervisor.ts';
 import {
@@ -14,6 +12,7 @@ import {
   timeZone,
   waitUntilCaughtUp,
 } from '../testing/harness.ts';
+import { appendInvalidCharge } from '../testing/invalid-event.ts';
 import { createWorkload } from '../testing/workload.ts';
 import { startKafkaProjector } from './kafka-projector.ts';
 import { startRelay } from './relay.ts';
@@ -193,7 +192,7 @@ describe.skipIf(!postgresUp || !kafkaUp)('commands → relay → Kafka → proje
     const workload = createWorkload(harness.handler, { seed: 5, accounts: 5, commands: 40 });
     await workload.setUp();
     relay();
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = capturingJsonLogger('error');
     projector(undefined, logger);
     await workload.run(20);
     await waitUntilCaughtUp(harness);
@@ -244,28 +243,8 @@ describe.skipIf(!postgresUp || !kafkaUp)('commands → relay → Kafka → proje
     const workload = createWorkload(harness.handler, { seed: 6, accounts: 3, commands: 20 });
     await workload.setUp();
     const traceId = '0af7651916cd43dd8448eb211c80319c';
-    await appendToStream(
-      harness.store,
-      'account-ghost',
-      [
-        {
-          type: 'Charged',
-          data: { txId: 'ghost-1' },
-          // A metadata field the envelope does not know: the relay refuses the envelope itself.
-          metadata: {
-            schemaVersion: 1,
-            correlationId: 'ghost',
-            causationId: 'ghost',
-            actor: { type: 'system', id: 'test' },
-            occurredAt: new Date().toISOString(),
-            traceparent: `00-${traceId}-b7ad6b7169203331-01`,
-            smuggled: true,
-          } as never,
-        },
-      ],
-      'no_stream',
-    );
-    const { logger, lines } = capturingLogger();
+    await appendInvalidCharge(harness.store, traceId, { badEnvelope: true });
+    const { logger, lines } = capturingJsonLogger('error');
     relay(undefined, logger);
     projector();
     // The checkpoint passes the dead letter with the valid events after it.
@@ -277,18 +256,6 @@ describe.skipIf(!postgresUp || !kafkaUp)('commands → relay → Kafka → proje
     await expectReadModelsMatch(harness.readModels.db, workload.reference);
   });
 });
-
-/** A logger whose lines (error level and up) are kept, parsed, for a test to read. */
-const capturingLogger = () => {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'error' }, destination), lines };
-};
 
 const compareSnapshot = async (harness: Harness) => {
   const db = harness.readModels.db;
