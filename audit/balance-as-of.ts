@@ -1,10 +1,8 @@
 import {
+  balanceEffectOf,
   type EventStore,
   formatMoney,
-  type Money,
-  money,
   type Position,
-  type RecordedEvent,
   zeroMoney,
 } from '../ledger-core/index.ts';
 import { positionAsOf } from './positions.ts';
@@ -12,23 +10,6 @@ import { positionAsOf } from './positions.ts';
 // A point-in-time balance straight from the event log: the account stream's money events up to a
 // global position, folded. This is what `GET /v1/accounts/{id}/balance?asOf=` answers and what a
 // replay to the same position must agree with.
-
-/** The change an account event makes to the card balance (zero for events that move no money). */
-export const balanceEffectOf = (event: Pick<RecordedEvent, 'type' | 'data'>): Money => {
-  const data = event.data as { amount?: string; payoutAmount?: string };
-  switch (event.type) {
-    case 'ToppedUp':
-    case 'Refunded':
-      return money(data.amount as string);
-    case 'Charged':
-    case 'BillPaid':
-      return money(data.amount as string).negated();
-    case 'AccountClosed':
-      return money(data.payoutAmount as string).negated();
-    default:
-      return zeroMoney;
-  }
-};
 
 export type PointInTime = { asOf: Date } | { position: Position };
 

@@ -5,7 +5,6 @@ export {
   type BalanceAsOf,
   type BalanceAsOfOptions,
   balanceAsOf,
-  balanceEffectOf,
   type PointInTime,
 } from './balance-as-of.ts';
 export {

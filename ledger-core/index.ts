@@ -1,7 +1,10 @@
 // ledger-core: the domain of campus-ledger. Pure types and functions, plus the event store port and
 // the command handler that joins them. Depends on nothing else of ours.
+export * from './account/balance-effect.ts';
 export * from './account/decider.ts';
 export * from './account/move-fingerprint.ts';
+export * from './account/recall-move.ts';
+export * from './account/recorded-moves.ts';
 export * from './account/state.ts';
 export * from './business-day.ts';
 export * from './card-mask.ts';

@@ -8,7 +8,11 @@ import {
   type Dated,
   foldEvents,
   isLedgerRejection,
+  isMoneyCommand,
+  isMoneyEvent,
+  mayBeOlderMove,
   type RejectionCode,
+  recallMove,
 } from '../ledger-core/index.ts';
 
 // Random command sequences for the account decider, and a runner that decides them one by one and keeps
@@ -167,6 +171,8 @@ export type TraceStep = {
 
 type AccountRun = {
   state: AccountState;
+  /** Every event of the account, at the index of its revision: the event store of this run. */
+  events: Dated<AccountEvent>[];
   txIds: string[];
   charges: string[];
   oldCards: string[];
@@ -176,13 +182,38 @@ type AccountRun = {
 const cardOf = (name: AccountName, index: number) =>
   `62${name === 'a' ? '1' : '2'}${String(index).padStart(13, '0')}`;
 
+/** Few, so that workloads outgrow the moves a state keeps and exercise the recall of older ones. */
+export const workloadRecentMovesKept = 4;
+
+/** An older money move of the run's account read back from its events, as the command handler does. */
+const recall = (run: AccountRun, state: AccountState, txId: string): AccountState | undefined => {
+  const revision = run.events.findIndex((event) => isMoneyEvent(event) && event.data.txId === txId);
+  return revision < 0 ? undefined : recallMove(state, txId, revision, run.events.slice(revision));
+};
+
+/**
+ * The state the command handler ends up deciding a command on: with the older charge a refund names,
+ * and with the older move a late duplicate repeats (the handler recalls that one after the decider or the
+ * store's unique txId refused the command; deciding on it gives the same answer).
+ */
+const stateToDecide = (run: AccountRun, command: AccountCommand): AccountState => {
+  let state = run.state;
+  if (command.type === 'Refund' && mayBeOlderMove(state, command.chargeTxId)) {
+    state = recall(run, state, command.chargeTxId) ?? state;
+  }
+  if (isMoneyCommand(command) && mayBeOlderMove(run.state, command.txId)) {
+    state = recall(run, run.state, command.txId) ?? state;
+  }
+  return state;
+};
+
 /** Decides every op of a workload in order; returns the trace and each account's final state. */
 export const runWorkload = (ops: WorkloadOp[]) => {
-  const decider = createAccountDecider(workloadTimeZone);
+  const decider = createAccountDecider(workloadTimeZone, workloadRecentMovesKept);
   const runs = new Map<AccountName, AccountRun>(
     workloadAccounts.map((name) => [
       name,
-      { state: decider.initialState(), txIds: [], charges: [], oldCards: [], cardCount: 0 },
+      { state: decider.initialState(), events: [], txIds: [], charges: [], oldCards: [], cardCount: 0 },
     ]),
   );
   const trace: TraceStep[] = [];
@@ -299,13 +330,14 @@ export const runWorkload = (ops: WorkloadOp[]) => {
     const before = run.state;
     let outcome: TraceStep['outcome'];
     try {
-      outcome = { events: decider.decide(command, before) };
+      outcome = { events: decider.decide(command, stateToDecide(run, command)) };
     } catch (error) {
       if (!isLedgerRejection(error)) throw error;
       outcome = { rejected: error.code };
     }
     if ('events' in outcome) {
       run.state = foldEvents(decider, outcome.events, before);
+      run.events.push(...outcome.events);
       for (const event of outcome.events) {
         if ('txId' in event.data) run.txIds.push(event.data.txId);
         if (event.type === 'Charged') run.charges.push(event.data.txId);
@@ -317,7 +349,17 @@ export const runWorkload = (ops: WorkloadOp[]) => {
     }
     trace.push({ account, command, before, after: run.state, outcome, replay: op.kind === 'replay' });
   }
-  return { trace, finalStates: new Map([...runs].map(([name, run]) => [name, run.state])), decider };
+  /** Decides a command again on an account's final state, as the command handler would. */
+  const decideAgain = (account: AccountName, command: AccountCommand) => {
+    const decidedOn = stateToDecide(runs.get(account) as AccountRun, command);
+    return { events: decider.decide(command, decidedOn), decidedOn };
+  };
+  return {
+    trace,
+    finalStates: new Map([...runs].map(([name, run]) => [name, run.state])),
+    decider,
+    decideAgain,
+  };
 };
 
 /**

@@ -5,16 +5,19 @@ import type { AccountEvent } from '../events.ts';
 import { formatMoney, money } from '../money.ts';
 import { LedgerRejection } from '../rejection.ts';
 import { fingerprintOfCommand } from './move-fingerprint.ts';
+import { findMove } from './recorded-moves.ts';
 import type { AccountState } from './state.ts';
 
 type MoneyCommand = CommandOfType<'TopUp' | 'Charge' | 'Refund' | 'PayBill' | 'CloseAccount'>;
 
 /**
  * The same txId seen before on this account: identical content is a duplicate (no new events, the
- * caller answers with the recorded outcome); different content is refused (I5).
+ * caller answers with the recorded outcome); different content is refused (I5). A txId older than the
+ * moves at hand is not seen here: the event store refuses its second use, and the command handler then
+ * recalls the original move and decides again.
  */
 const isDuplicate = (command: MoneyCommand, state: AccountState): boolean => {
-  const recorded = state.moves.get(command.txId);
+  const recorded = findMove(state, command.txId);
   if (!recorded) return false;
   if (recorded.fingerprint !== fingerprintOfCommand(command)) {
     throw new LedgerRejection(
@@ -127,7 +130,8 @@ export const decideRefund = (
   if (state.status === 'absent') throw new LedgerRejection('account_not_found');
   if (isDuplicate(command, state)) return [];
   requireOpen(state);
-  const charge = state.charges.get(command.chargeTxId);
+  // A charge older than the moves at hand must have been recalled by the caller (see recall-move.ts).
+  const charge = findMove(state, command.chargeTxId)?.charge;
   if (!charge)
     throw new LedgerRejection('charge_not_found', `no charge ${command.chargeTxId} on this account`);
   const refundable = charge.amount.minus(charge.refunded);

@@ -4,14 +4,20 @@ import type { AccountEvent } from '../events.ts';
 import { decideLifecycle } from './decide-lifecycle.ts';
 import { decideCharge, decideClose, decidePayBill, decideRefund, decideTopUp } from './decide-money.ts';
 import { createAccountEvolve } from './evolve.ts';
-import { type AccountState, initialAccountState } from './state.ts';
+import { type AccountState, defaultRecentMovesKept, initialAccountState } from './state.ts';
 
 export type AccountDecider = Decider<AccountState, AccountCommand, Dated<AccountEvent>>;
 
-/** The account decider for a ledger whose business days are calendar days in `timeZone`. */
-export const createAccountDecider = (timeZone: string): AccountDecider => ({
+/**
+ * The account decider for a ledger whose business days are calendar days in `timeZone`; its states keep
+ * the latest `recentMovesKept` money moves.
+ */
+export const createAccountDecider = (
+  timeZone: string,
+  recentMovesKept = defaultRecentMovesKept,
+): AccountDecider => ({
   initialState: initialAccountState,
-  evolve: createAccountEvolve(timeZone),
+  evolve: createAccountEvolve(timeZone, recentMovesKept),
   decide: (command, state) => {
     switch (command.type) {
       case 'TopUp':

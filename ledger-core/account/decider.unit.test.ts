@@ -30,8 +30,11 @@ import {
   topUp,
   unfreeze,
 } from '../../testing/ledger-fixtures.ts';
+import { foldEvents } from '../decider.ts';
 import { formatMoney } from '../money.ts';
 import { createAccountDecider } from './decider.ts';
+import { recallMove } from './recall-move.ts';
+import { findMove, mayBeOlderMove } from './recorded-moves.ts';
 
 const spec = deciderSpec(createAccountDecider(testTimeZone));
 const funded = (amount = '100.00') => [accountOpened(), toppedUp('t-fund', amount)];
@@ -388,13 +391,13 @@ describe('account decider: idempotency (I5)', () => {
     ['PayBill', payBill('b1', '10')],
   ] as const)('returns nothing for a replayed %s and remembers its outcome', (_, command) => {
     const state = spec.given(history).when(command).thenNothing();
-    expect(state.moves.get(command.txId)).toBeDefined();
+    expect(findMove(state, command.txId)).toBeDefined();
   });
 
   it('remembers the balance right after each move', () => {
     const state = spec.given(history).when(topUp('t-fund', '100')).thenNothing();
     const balanceAfter = (txId: string) => {
-      const move = state.moves.get(txId);
+      const move = findMove(state, txId);
       if (!move) throw new Error(`no move ${txId}`);
       return formatMoney(move.balanceAfter);
     };
@@ -444,5 +447,76 @@ describe('account decider: idempotency (I5)', () => {
       .given([])
       .when(openAccount({ accountId: 'other-7' }))
       .then([accountOpened({ accountId: 'other-7' })]);
+  });
+});
+
+describe('account decider: the moves a state keeps, and older moves recalled', () => {
+  const decider = createAccountDecider(testTimeZone, 3);
+  const windowed = deciderSpec(decider);
+  const history = [
+    accountOpened(),
+    toppedUp('t1', '100.00'),
+    charged('c1', '30.00', { deviceId }),
+    refunded('r1', 'c1', '5.00'),
+    billPaid('b1', '10.00'),
+    charged('c2', '1.00'),
+    charged('c3', '2.00'),
+  ];
+  /** The events of `history` from revision `from` on, as the store would return them. */
+  const from = (revision: number) => history.slice(revision);
+
+  it('keeps only the latest moves and counts them all', () => {
+    const state = foldEvents(decider, history);
+    expect(state.recentMoves.map((move) => move.txId)).toEqual(['b1', 'c2', 'c3']);
+    expect(state.moveCount).toBe(6);
+    expect(mayBeOlderMove(state, 'c1')).toBe(true);
+    expect(mayBeOlderMove(state, 'c3')).toBe(false);
+  });
+
+  it('cannot tell a duplicate of a move it let go: it decides anew, and the store refuses the txId', () => {
+    windowed
+      .given(history)
+      .when(charge('c1', '30', { deviceId }))
+      .then([charged('c1', '30.00', { deviceId })]);
+  });
+
+  it('answers a duplicate of a recalled move with its original outcome, and refuses other content', () => {
+    const state = foldEvents(decider, history);
+    const recalled = recallMove(state, 'c1', 2, from(2));
+    expect(decider.decide(charge('c1', '30', { deviceId }), recalled)).toEqual([]);
+    const move = findMove(recalled, 'c1');
+    expect(move && formatMoney(move.balanceAfter)).toBe('70.00');
+    expect(move?.revision).toBe(2);
+    expect(move?.charge && formatMoney(move.charge.refunded)).toBe('5.00');
+    expect(() => decider.decide(charge('c1', '31', { deviceId }), recalled)).toThrow(
+      expect.objectContaining({ code: 'idempotency_conflict' }),
+    );
+  });
+
+  it('refunds an older charge only once it is recalled, and never beyond what is left of it', () => {
+    windowed
+      .given(history)
+      .when(refund('r2', 'c1', '1'))
+      .thenThrows('charge_not_found');
+    const state = foldEvents(decider, history);
+    const recalled = recallMove(state, 'c1', 2, from(2));
+    expect(decider.decide(refund('r2', 'c1', '25'), recalled)).toEqual([refunded('r2', 'c1', '25.00')]);
+    expect(() => decider.decide(refund('r2', 'c1', '25.01'), recalled)).toThrow(
+      expect.objectContaining({ code: 'refund_exceeds_charge' }),
+    );
+  });
+
+  it('drops recalled moves with the next event', () => {
+    const state = foldEvents(decider, history);
+    const recalled = recallMove(state, 'c1', 2, from(2));
+    const next = decider.evolve(recalled, charged('c4', '1.00'));
+    expect(next.recalled).toBeUndefined();
+    expect(findMove(next, 'c1')).toBeUndefined();
+  });
+
+  it('refuses to recall from events that do not reach the state or do not carry the txId', () => {
+    const state = foldEvents(decider, history);
+    expect(() => recallMove(state, 'c1', 2, from(2).slice(0, -1))).toThrow(/revisions 2\.\.6/);
+    expect(() => recallMove(state, 'c1', 3, from(3))).toThrow(/does not carry txId c1/);
   });
 });

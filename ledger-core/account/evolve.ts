@@ -1,22 +1,29 @@
 import { businessDayOf } from '../business-day.ts';
 import type { Dated } from '../decider.ts';
 import type { AccountEvent } from '../events.ts';
-import { money } from '../money.ts';
+import { type Money, money, zeroMoney } from '../money.ts';
 import { fingerprintOfEvent } from './move-fingerprint.ts';
+import { withRecentMove, withRefundOf } from './recorded-moves.ts';
 import type { AccountState } from './state.ts';
 
 export const createAccountEvolve =
-  (timeZone: string) =>
+  (timeZone: string, recentMovesKept: number) =>
   (current: AccountState, event: Dated<AccountEvent>): AccountState => {
     const state: AccountState = { ...current, revision: current.revision + 1 };
+    // Moves recalled for a decision belong to that decision only.
+    if (state.recalled) delete state.recalled;
     // `next` is a fresh copy made by the caller for this event only, so it is completed in place: one
     // copy of the state per event instead of two.
-    const recordMove = (next: AccountState, txId: string): AccountState => {
-      next.moves = next.moves.set(txId, {
+    const recordMove = (next: AccountState, txId: string, charged?: Money): AccountState => {
+      const move = {
+        txId,
         fingerprint: fingerprintOfEvent(event as Parameters<typeof fingerprintOfEvent>[0]),
         balanceAfter: next.balance,
         revision: next.revision,
-      });
+        ...(charged ? { charge: { amount: charged, refunded: zeroMoney } } : {}),
+      };
+      next.recentMoves = withRecentMove(next.recentMoves, move, recentMovesKept);
+      next.moveCount += 1;
       return next;
     };
 
@@ -65,26 +72,16 @@ export const createAccountEvolve =
             : day > state.daily.day
               ? { day, spent: amount }
               : state.daily;
+        return recordMove({ ...state, balance: state.balance.minus(amount), daily }, event.data.txId, amount);
+      }
+      case 'Refunded': {
+        const amount = money(event.data.amount);
         return recordMove(
           {
             ...state,
-            balance: state.balance.minus(amount),
-            daily,
-            charges: state.charges.set(event.data.txId, { amount, refunded: money('0') }),
+            balance: state.balance.plus(amount),
+            recentMoves: withRefundOf(state.recentMoves, event.data.chargeTxId, amount),
           },
-          event.data.txId,
-        );
-      }
-      case 'Refunded': {
-        const charge = state.charges.get(event.data.chargeTxId);
-        const charges = charge
-          ? state.charges.set(event.data.chargeTxId, {
-              ...charge,
-              refunded: charge.refunded.plus(money(event.data.amount)),
-            })
-          : state.charges;
-        return recordMove(
-          { ...state, balance: state.balance.plus(money(event.data.amount)), charges },
           event.data.txId,
         );
       }

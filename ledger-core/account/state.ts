@@ -1,13 +1,28 @@
-import { Map as ImmutableMap } from 'immutable';
 import { type Money, zeroMoney } from '../money.ts';
 
 export type AccountStatus = 'absent' | 'open' | 'closed';
 
-/** What the ledger remembers of each money move, so a duplicate gets the original outcome (I5). */
-export type RecordedMove = { fingerprint: string; balanceAfter: Money; revision: number };
-
 /** What a refund needs to know of a charge (I4). */
 export type ChargeRecord = { amount: Money; refunded: Money };
+
+/**
+ * What the ledger remembers of a money move, so a duplicate gets the original outcome (I5); for a
+ * charge, also what was refunded of it.
+ */
+export type RecordedMove = {
+  txId: string;
+  fingerprint: string;
+  balanceAfter: Money;
+  revision: number;
+  charge?: ChargeRecord;
+};
+
+/**
+ * Money moves an account's state keeps by default: enough for a terminal's resend or a client's retry.
+ * Older moves stay in the event store, which refuses a second use of their txId; the command handler
+ * reads them back (recall-move.ts) when a decision needs one.
+ */
+export const defaultRecentMovesKept = 16;
 
 export type AccountState = {
   status: AccountStatus;
@@ -23,8 +38,12 @@ export type AccountState = {
   balance: Money;
   /** Charges of the latest business day seen, for the daily limit (I3). */
   daily: { day: string; spent: Money };
-  charges: ImmutableMap<string, ChargeRecord>;
-  moves: ImmutableMap<string, RecordedMove>;
+  /** The latest money moves, oldest first; never more than the decider keeps. */
+  recentMoves: readonly RecordedMove[];
+  /** Money moves ever made; above `recentMoves.length` when older ones were let go. */
+  moveCount: number;
+  /** Older moves read back from the event store for one decision; `evolve` drops them. */
+  recalled?: readonly RecordedMove[];
   /** Revision of the last event folded in; -1 before the first. */
   revision: number;
 };
@@ -41,8 +60,8 @@ export const initialAccountState = (): AccountState => ({
   offlineLimit: zeroMoney,
   balance: zeroMoney,
   daily: { day: '', spent: zeroMoney },
-  charges: ImmutableMap(),
-  moves: ImmutableMap(),
+  recentMoves: [],
+  moveCount: 0,
   revision: -1,
 });
 

@@ -17,9 +17,9 @@ export type Aggregates = {
   deciderOf: (streamId: string) => AnyDecider;
 };
 
-export const createAggregates = (timeZone: string): Aggregates => {
+export const createAggregates = (timeZone: string, recentMovesKept?: number): Aggregates => {
   const deciders: Record<string, AnyDecider> = {
-    account: createAccountDecider(timeZone) as AnyDecider,
+    account: createAccountDecider(timeZone, recentMovesKept) as AnyDecider,
     merchant: merchantDecider as AnyDecider,
     device: deviceDecider as AnyDecider,
   };

@@ -1,38 +1,24 @@
 import { trace } from '@opentelemetry/api';
-import type { AccountState } from '../account/state.ts';
-import { isMoneyCommand, type LedgerCommand, streamOfCommand } from '../commands.ts';
+import { isMoneyCommand, type LedgerCommand, type MoneyCommand, streamOfCommand } from '../commands.ts';
 import type { Dated } from '../decider.ts';
 import type {
   AppendOutcome,
   AppendRequest,
   EventStore,
   NewEvent,
-  Position,
   RecordedEvent,
 } from '../event-store/port.ts';
 import { currentEventSchemaVersion } from '../events.ts';
 import type { CommandContext, NewEventMetadata } from '../metadata.ts';
-import { formatMoney } from '../money.ts';
 import { isLedgerRejection, LedgerRejection } from '../rejection.ts';
 import { inSpan, recordChildSpan, type Span, traceparentOfSpan } from '../tracing.ts';
 import { type AggregateState, type AnyDecider, createAggregates, toDatedEvent } from './aggregates.ts';
+import { answerFromHistory, mayBeLateDuplicate, stateToDecide } from './older-moves.ts';
 import { createReferenceChecks } from './reference-checks.ts';
 import { type CachedStream, createStateCache, defaultStateCacheMaxStreams } from './state-cache.ts';
+import { type CommandOutcome, unchangedOutcome, withBalance } from './unchanged-outcome.ts';
 
-export type CommandOutcome = {
-  status: 'accepted';
-  streamId: string;
-  txId?: string;
-  /** Account commands: the balance right after the command (for a replayed txId, after the original). */
-  balance?: string;
-  /** Global position of the command's last event; for a replay, of the original event. */
-  position: Position;
-  revision: number;
-  /** True when the txId was already applied and this is its original outcome (I5). */
-  replayed: boolean;
-  events: RecordedEvent[];
-  state: AggregateState;
-};
+export type { CommandOutcome } from './unchanged-outcome.ts';
 
 /** Hooks for metrics; the handler itself does no I/O beyond the store. */
 export type CommandHandlerObserver = {
@@ -50,6 +36,8 @@ export type CommandHandlerOptions = {
   maxQueuedCommands?: number;
   maxConflictRetries?: number;
   stateCacheMaxStreams?: number;
+  /** Money moves each cached account state keeps (see account/state.ts); older ones are read back. */
+  recentMovesKept?: number;
   observer?: CommandHandlerObserver;
 };
 
@@ -80,17 +68,12 @@ type Job = {
   reject: (error: unknown) => void;
 };
 
-const balanceOf = (state: AggregateState): string | undefined => {
-  const balance = (state as Partial<AccountState>).balance;
-  return balance === undefined ? undefined : formatMoney(balance);
-};
-
 export const createCommandHandler = (options: CommandHandlerOptions): CommandHandler => {
   const { store } = options;
   const maxBatchSize = options.maxBatchSize ?? defaultMaxBatchSize;
   const maxQueuedCommands = options.maxQueuedCommands ?? defaultMaxQueuedCommands;
   const maxConflictRetries = options.maxConflictRetries ?? defaultMaxConflictRetries;
-  const aggregates = createAggregates(options.timeZone);
+  const aggregates = createAggregates(options.timeZone, options.recentMovesKept);
   const cache = createStateCache(options.stateCacheMaxStreams ?? defaultStateCacheMaxStreams);
   const references = createReferenceChecks(store);
   const maxAppendsInFlight = options.maxAppendsInFlight ?? defaultMaxAppendsInFlight;
@@ -174,62 +157,61 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
       return { type: event.type, data: event.data, metadata };
     });
 
-  /** The outcome of a command that wrote nothing: a replayed txId, or a lifecycle no-op. */
-  const unchangedOutcome = async (job: Job, entry: CachedStream): Promise<CommandOutcome> => {
-    const base = { status: 'accepted' as const, streamId: job.streamId, events: [], state: entry.state };
-    if (!isMoneyCommand(job.command)) {
-      return {
-        ...base,
-        position: entry.lastPosition,
-        revision: entry.state.revision,
-        replayed: false,
-        ...withBalance(entry.state),
-      };
-    }
-    const move = (entry.state as AccountState).moves.get(job.command.txId);
-    if (!move) throw new Error(`txId ${job.command.txId} decided as a replay but not recorded`);
-    const [original] = await store.readStream(job.streamId, { fromRevision: move.revision, maxCount: 1 });
-    return {
-      ...base,
-      txId: job.command.txId,
-      balance: formatMoney(move.balanceAfter),
-      position: original?.position ?? entry.lastPosition,
-      revision: move.revision,
-      replayed: true,
-    };
-  };
+  /** Reads what a batch's commands need: stream states not cached, older charges that refunds name. */
+  const prepare = (batch: Job[]) =>
+    Promise.all(
+      batch.map(async (job) => {
+        const cached = cache.get(job.streamId);
+        const entry = cached ?? (await catchUp(job.streamId));
+        const state = await stateToDecide(store, job.streamId, job.command, entry.state);
+        return { job, entry, state, fresh: cached === undefined };
+      }),
+    );
 
-  const withBalance = (state: AggregateState): { balance?: string } => {
-    const balance = balanceOf(state);
-    return balance === undefined ? {} : { balance };
+  /** Answers a late duplicate from the store, off the batch's critical path; retries join `retries`. */
+  const answerLate = async (job: Job, entry: CachedStream, retries: Job[], refusal?: unknown) => {
+    try {
+      const decider = aggregates.deciderOf(job.streamId);
+      const command = job.command as MoneyCommand;
+      const answer = await answerFromHistory(store, decider, job.streamId, command, entry, refusal);
+      if (answer.kind === 'outcome') job.resolve(answer.outcome);
+      else if (answer.kind === 'refused') job.reject(answer.error);
+      else retry(job, retries, answer.reason);
+    } catch (error) {
+      job.reject(error);
+    }
   };
 
   const processBatch = async (batch: Job[]): Promise<Job[]> => {
     const retries: Job[] = [];
-    const fresh = new Set<string>();
-    await Promise.all(
-      batch.map(async (job) => {
-        if (cache.get(job.streamId)) return;
-        await catchUp(job.streamId);
-        fresh.add(job.streamId);
-      }),
-    );
+    const lateAnswers: Promise<void>[] = [];
+    await decideAndAppend(await prepare(batch), retries, lateAnswers);
+    await Promise.all(lateAnswers);
+    return retries;
+  };
 
+  const decideAndAppend = async (
+    prepared: Awaited<ReturnType<typeof prepare>>,
+    retries: Job[],
+    lateAnswers: Promise<void>[],
+  ): Promise<void> => {
     const appending: Array<{
       job: Job;
       decided: Dated<{ type: string; data: unknown }>[];
       entry: CachedStream;
     }> = [];
-    for (const job of batch) {
-      const entry = cache.get(job.streamId) ?? (await catchUp(job.streamId));
+    for (const { job, entry, state, fresh } of prepared) {
       const decider: AnyDecider = aggregates.deciderOf(job.streamId);
       let decided: Dated<{ type: string; data: unknown }>[];
       try {
-        decided = decider.decide(job.command, entry.state);
+        decided = decider.decide(job.command, state);
       } catch (error) {
         // A refusal decided on a cached state may be stale (another process may have written since);
-        // it is only final when decided on a state just read from the store.
-        if (isLedgerRejection(error) && !fresh.has(job.streamId)) retry(job, retries, 'stale refusal');
+        // it is only final when decided on a state just read from the store, and not a late duplicate.
+        if (!isLedgerRejection(error)) job.reject(error);
+        else if (!fresh) retry(job, retries, 'stale refusal');
+        else if (mayBeLateDuplicate(job.command, state))
+          lateAnswers.push(answerLate(job, entry, retries, error));
         else job.reject(error);
         continue;
       }
@@ -237,16 +219,16 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
         // "Nothing to do" (unfreezing an open account) is, like a refusal, only final on a fresh state:
         // with nothing to append, no expected revision would notice the other process's freeze. A
         // replayed txId needs no re-read: its original outcome never changes.
-        if (!isMoneyCommand(job.command) && !fresh.has(job.streamId)) {
+        if (!isMoneyCommand(job.command) && !fresh) {
           retry(job, retries, 'stale no-op');
           continue;
         }
-        unchangedOutcome(job, entry).then(job.resolve, job.reject);
+        unchangedOutcome(store, job.streamId, job.command, { ...entry, state }).then(job.resolve, job.reject);
         continue;
       }
       appending.push({ job, decided, entry });
     }
-    if (appending.length === 0) return retries;
+    if (appending.length === 0) return;
 
     const requests: AppendRequest[] = appending.map(({ job, decided, entry }) => ({
       streamId: job.streamId,
@@ -264,7 +246,7 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
         cache.delete(job.streamId);
         job.reject(error);
       }
-      return retries;
+      return;
     }
     const endedAt = performance.now();
     options.observer?.onAppend?.({
@@ -301,8 +283,8 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
       } else if (outcome.reason === 'wrong_expected_revision') {
         retry(job, retries, 'concurrent writers');
       } else if (outcome.existingStreamId === job.streamId) {
-        // Another process recorded this txId on this stream meanwhile: re-deciding answers the replay.
-        retry(job, retries, 'concurrent duplicate');
+        // A txId older than the state's recent moves, or one another process recorded meanwhile.
+        lateAnswers.push(answerLate(job, entry, retries));
       } else {
         job.reject(
           new LedgerRejection(
@@ -312,7 +294,6 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
         );
       }
     });
-    return retries;
   };
 
   const settle = (batch: Job[], retries: Job[]) => {
