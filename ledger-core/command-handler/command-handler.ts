@@ -110,6 +110,16 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
   const load = async (streamId: string) => catchUp(streamId, cache.get(streamId));
 
   /**
+   * The next decision for the stream reads what the store has beyond the cached state first. The state
+   * itself stays: it is a fold of events that never change, so catching up from it is enough (reading
+   * the whole stream again would make every refusal cost as much as the account's history).
+   */
+  const markStale = (streamId: string) => {
+    const cached = cache.get(streamId);
+    if (cached) cache.set(streamId, { ...cached, stale: true });
+  };
+
+  /**
    * One command per stream, in arrival order, none for a stream still in flight. With no batch in flight
    * it takes half of a long queue, so that the other half is decided while the first commits: a closed
    * loop of callers (every terminal waiting for its answer) would otherwise send everything in one batch
@@ -135,7 +145,7 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
   };
 
   const retry = (job: Job, retries: Job[], reason: string) => {
-    cache.delete(job.streamId);
+    markStale(job.streamId);
     if (job.attempts >= maxConflictRetries) {
       job.reject(new LedgerRejection('concurrency_conflict', `${reason} after ${job.attempts} attempts`));
       return;
@@ -162,9 +172,10 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
     Promise.all(
       batch.map(async (job) => {
         const cached = cache.get(job.streamId);
-        const entry = cached ?? (await catchUp(job.streamId));
+        const fresh = cached === undefined || cached.stale === true;
+        const entry = fresh ? await catchUp(job.streamId, cached) : cached;
         const state = await stateToDecide(store, job.streamId, job.command, entry.state);
-        return { job, entry, state, fresh: cached === undefined };
+        return { job, entry, state, fresh };
       }),
     );
 
@@ -240,10 +251,10 @@ export const createCommandHandler = (options: CommandHandlerOptions): CommandHan
     try {
       outcomes = await store.appendBatch(requests);
     } catch (error) {
-      // The commit may or may not have happened: forget the cached states; a retry of the same txId
-      // finds out which from the store.
+      // The commit may or may not have happened: the next command on these streams reads what the store
+      // has first; a retry of the same txId finds out which.
       for (const { job } of appending) {
-        cache.delete(job.streamId);
+        markStale(job.streamId);
         job.reject(error);
       }
       return;

@@ -110,6 +110,26 @@ describe.skipIf(!postgresUp)('command handler: money moves older than an account
     });
   });
 
+  it('re-reads only what is new before a refusal is final, never the whole history', async () => {
+    const reads: number[] = [];
+    const counting = handlerOn({
+      ...ledger.store,
+      readStream: (streamId, options) => {
+        if (streamId === 'account-older') reads.push(options?.fromRevision ?? 0);
+        return ledger.store.readStream(streamId, options);
+      },
+    });
+    const { state } = await counting.load('account-older');
+    reads.length = 0;
+    for (const index of [1, 2, 3]) {
+      await expect(handle(counting, charge(`o-broke-${index}`, '200.00'))).rejects.toMatchObject({
+        code: 'insufficient_funds',
+      });
+    }
+    expect(reads).toEqual([state.revision + 1, state.revision + 1, state.revision + 1]);
+    await counting.close();
+  });
+
   it('keeps its states bounded: only the latest moves stay in memory', async () => {
     const { state } = await handler.load('account-older');
     expect(state).toMatchObject({ moveCount: 10 });
