@@ -26,7 +26,12 @@ const benchContext: CommandContext = {
   actor: { type: 'system', id: 'bench-gateway' },
 };
 const seedConcurrency = 256;
-const openingBalance = '1000.00';
+/**
+ * Enough for every charge of a long run of rounds (about 95,000 meals a card), and a daily limit as
+ * high: a card that ran dry would turn the later rounds into a measure of refusals, not of charges.
+ */
+const openingBalance = '1000000.00';
+const dailyLimit = '1000000.00';
 /** Charges of 1.00 to 20.00: a canteen meal, and far below the per-transaction and daily limits. */
 export const benchAmountFen = { min: 100, max: 2_000 } as const;
 
@@ -100,6 +105,7 @@ export const openBenchLedger = async (options: {
       holderName: accountId,
       holderType: 'student',
       cardNo,
+      limits: { perTransaction: '500.00', daily: dailyLimit },
     });
     await run({
       type: 'TopUp',

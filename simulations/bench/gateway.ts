@@ -27,6 +27,11 @@ import { benchAmountFen, measureHandlerRate, openBenchLedger } from './gateway-l
 const deviceMasterKey = 'bench-gateway-device-master-key';
 const handlerConcurrency = 512;
 const steadyWindowPerTerminal = 4;
+/**
+ * Between the terminals connecting and the first charge: real terminals stay connected, so a phase
+ * measures charges, not the 100 connections, subscriptions and presence updates of its start.
+ */
+const connectedBeforeChargesMs = 1_000;
 const rateTargetShare = 0.8;
 const latencyTargetMs = 50;
 
@@ -144,6 +149,7 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
         cards: ledger.cards,
         ratePerSecond: offered,
         durationMs: seconds * 1_000,
+        warmUpMs: connectedBeforeChargesMs,
         amountFen: benchAmountFen,
         maxOutstandingPerTerminal: offered === 'max' ? maxWindow : steadyWindowPerTerminal,
         // Long enough that an overloaded run measures capacity rather than a storm of resends.
