@@ -11,6 +11,7 @@ import {
   startPrivateMosquitto,
 } from '../terminals/index.ts';
 import { type Benchmark, type BenchmarkOptions, numberParameter } from './benchmark.ts';
+import { gatewayLatencyShares } from './gateway-latency-shares.ts';
 import { benchAmountFen, measureHandlerRate, openBenchLedger } from './gateway-ledger.ts';
 
 // `npm run bench -- gateway`: simulated POS terminals (in a child process) drive the device gateway
@@ -48,6 +49,8 @@ type PhaseResult = {
   cpuMsPerCharge: number;
   /** CPU of the simulated terminals' process per charge. */
   terminalsCpuMsPerCharge: number;
+  /** Shares of requests the gateway itself answered within 10/25/50/100 ms (gateway-latency-shares.ts). */
+  gatewayAnsweredWithin: Record<string, number>;
 };
 
 /**
@@ -67,6 +70,7 @@ const phaseOf = (
   offered: number | 'max',
   { report, cpuMs }: ProcessRunResult,
   cpuMsPerCharge: number,
+  gatewayAnsweredWithin: Record<string, number>,
 ): PhaseResult => ({
   offeredPerSecond: offered,
   chargesPerSecond: report.answeredPerSecond,
@@ -82,6 +86,7 @@ const phaseOf = (
   latencyMs: report.latencyMs,
   cpuMsPerCharge,
   terminalsCpuMsPerCharge: perCharge(cpuMs, report.requests),
+  gatewayAnsweredWithin,
 });
 
 const brokerFor = async (choice: string) => {
@@ -139,6 +144,8 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
 
     let nextSeqs: Record<string, number> = {};
     const phases: PhaseResult[] = [];
+    const latencyShares = gatewayLatencyShares(registry);
+    await latencyShares();
     for (const offered of [500, 2_000, 'max'] as const) {
       options.log(`gateway at ${offered}${offered === 'max' ? '' : '/s'} for ${seconds} s`);
       const meter = cpuMeter();
@@ -159,7 +166,7 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
         firstSeqs: nextSeqs,
       });
       nextSeqs = run.report.nextSeqs;
-      const phase = phaseOf(offered, run, meter(run.report.requests));
+      const phase = phaseOf(offered, run, meter(run.report.requests), await latencyShares());
       phases.push(phase);
       options.log(
         `→ ${phase.chargesPerSecond} charges/s, p50 ${phase.latencyMs.p50} ms, p99 ${phase.latencyMs.p99} ms`,
