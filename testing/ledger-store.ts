@@ -7,6 +7,7 @@ import {
 import {
   type CommandContext,
   type CommandHandler,
+  type CommandHandlerOptions,
   createCommandHandler,
   type EventStore,
   type LedgerCommandInput,
@@ -64,5 +65,7 @@ type WithoutTime<Input> = Input extends unknown ? Omit<Input, 'occurredAt'> & { 
 export const ledgerCommand = (input: WithoutTime<LedgerCommandInput>) =>
   ledgerCommandSchema.parse({ occurredAt: new Date().toISOString(), ...input });
 
-export const handlerOn = (store: EventStore): CommandHandler =>
-  createCommandHandler({ store, timeZone: 'Asia/Shanghai' });
+export const handlerOn = (
+  store: EventStore,
+  options: Omit<CommandHandlerOptions, 'store' | 'timeZone'> = {},
+): CommandHandler => createCommandHandler({ store, timeZone: 'Asia/Shanghai', ...options });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  handlerOn,
   ledgerCommand,
   openPostgresLedger,
   type PostgresLedger,
@@ -7,7 +8,7 @@ import {
 } from '../../testing/ledger-store.ts';
 import { serviceAvailable } from '../../testing/services.ts';
 import type { AccountState } from '../account/state.ts';
-import { type CommandHandler, createCommandHandler } from './command-handler.ts';
+import type { CommandHandler } from './command-handler.ts';
 
 // Account states keep only their latest money moves (here 2). Older ones live in the store: a late
 // duplicate, whatever the decider would answer it today, and a refund of an older charge are decided
@@ -26,14 +27,13 @@ const refund = (txId: string, chargeTxId: string, amount: string) =>
 describe.skipIf(!postgresUp)('command handler: money moves older than an account state keeps', () => {
   let ledger: PostgresLedger;
   let handler: CommandHandler;
-  const handlerOn = (store = ledger.store) =>
-    createCommandHandler({ store, timeZone: 'Asia/Shanghai', recentMovesKept });
+  const windowed = (store = ledger.store) => handlerOn(store, { recentMovesKept });
   const handle = (on: CommandHandler, command: ReturnType<typeof ledgerCommand>) =>
     on.handle(command, testContext);
 
   beforeAll(async () => {
     ledger = await openPostgresLedger();
-    handler = handlerOn();
+    handler = windowed();
     await handle(
       handler,
       ledgerCommand({
@@ -65,7 +65,7 @@ describe.skipIf(!postgresUp)('command handler: money moves older than an account
     for (const index of [1, 2, 3]) await handle(handler, topUp(`o-more-${index}`, '1.00'));
     const headBefore = await ledger.store.headPosition();
 
-    for (const on of [handler, handlerOn(ledger.connect().store)]) {
+    for (const on of [handler, windowed(ledger.connect().store)]) {
       await expect(handle(on, charge('o-charge', '60.00'))).resolves.toMatchObject({
         replayed: true,
         balance: '40.00',
@@ -89,7 +89,7 @@ describe.skipIf(!postgresUp)('command handler: money moves older than an account
     expect(first.balance).toBe('53.00');
     for (const index of [4, 5, 6]) await handle(handler, topUp(`o-more-${index}`, '1.00'));
 
-    const restarted = handlerOn(ledger.connect().store);
+    const restarted = windowed(ledger.connect().store);
     await expect(handle(restarted, refund('o-refund-2', 'o-charge', '50.01'))).rejects.toMatchObject({
       code: 'refund_exceeds_charge',
     });
@@ -112,7 +112,7 @@ describe.skipIf(!postgresUp)('command handler: money moves older than an account
 
   it('re-reads only what is new before a refusal is final, never the whole history', async () => {
     const reads: number[] = [];
-    const counting = handlerOn({
+    const counting = windowed({
       ...ledger.store,
       readStream: (streamId, options) => {
         if (streamId === 'account-older') reads.push(options?.fromRevision ?? 0);
@@ -128,6 +128,35 @@ describe.skipIf(!postgresUp)('command handler: money moves older than an account
     }
     expect(reads).toEqual([state.revision + 1, state.revision + 1, state.revision + 1]);
     await counting.close();
+  });
+
+  it("keeps a refusal when the txId is another account's, as on an account that let no moves go", async () => {
+    await handle(
+      handler,
+      ledgerCommand({
+        type: 'OpenAccount',
+        accountId: 'elsewhere',
+        holderName: 'Elsewhere',
+        holderType: 'student',
+        cardNo: '62000000010',
+      }),
+    );
+    await handle(
+      handler,
+      ledgerCommand({
+        type: 'TopUp',
+        accountId: 'elsewhere',
+        txId: 'e-fund',
+        amount: '1.00',
+        channel: 'cash',
+      }),
+    );
+    await expect(handle(handler, charge('e-fund', '200.00'))).rejects.toMatchObject({
+      code: 'insufficient_funds',
+    });
+    await expect(handle(handler, charge('e-fund', '1.00'))).rejects.toMatchObject({
+      code: 'idempotency_conflict',
+    });
   });
 
   it('keeps its states bounded: only the latest moves stay in memory', async () => {

@@ -3,7 +3,7 @@ import { mayBeOlderMove } from '../account/recorded-moves.ts';
 import type { AccountState } from '../account/state.ts';
 import { isMoneyCommand, type LedgerCommand, type MoneyCommand } from '../commands.ts';
 import type { Dated } from '../decider.ts';
-import type { EventStore } from '../event-store/port.ts';
+import type { EventStore, Position } from '../event-store/port.ts';
 import type { AccountEvent } from '../events.ts';
 import { LedgerRejection } from '../rejection.ts';
 import { type AggregateState, type AnyDecider, toDatedEvent } from './aggregates.ts';
@@ -18,11 +18,15 @@ import { type CommandOutcome, unchangedOutcome } from './unchanged-outcome.ts';
 type Store = Pick<EventStore, 'findTransaction' | 'readStream'>;
 
 /**
- * An account state with one older money move read back from the store; otherwise why not: no event
- * carries the txId, another stream's event does, or it was written after the state's revision (the
- * state is stale: decide again on a fresh one).
+ * An account state with one older money move read back from the store, and that move's global position;
+ * otherwise why not: no event carries the txId, another stream's event does, or it was written after the
+ * state's revision (the state is stale: decide again on a fresh one).
  */
-export type RecallResult = AccountState | 'not_found' | 'other_stream' | 'ahead';
+export type RecallResult =
+  | { state: AccountState; position: Position }
+  | 'not_found'
+  | 'other_stream'
+  | 'ahead';
 
 export const recallFromStore = async (
   store: Store,
@@ -38,12 +42,8 @@ export const recallFromStore = async (
     fromRevision: location.revision,
     maxCount: state.revision - location.revision + 1,
   });
-  return recallMove(
-    state,
-    txId,
-    location.revision,
-    events.map((event) => toDatedEvent(event) as Dated<AccountEvent>),
-  );
+  const dated = events.map((event) => toDatedEvent(event) as Dated<AccountEvent>);
+  return { state: recallMove(state, txId, location.revision, dated), position: location.position };
 };
 
 /** The state to decide a command on: for a refund of a charge the state let go, with that charge. */
@@ -56,7 +56,7 @@ export const stateToDecide = async (
   if (command.type !== 'Refund' || !mayBeOlderMove(state as AccountState, command.chargeTxId)) return state;
   const recalled = await recallFromStore(store, streamId, state as AccountState, command.chargeTxId);
   // Anything but a charge of this account leaves the decider to answer charge_not_found.
-  return typeof recalled === 'string' ? state : recalled;
+  return typeof recalled === 'string' ? state : recalled.state;
 };
 
 /** True when a refusal of this command may hide a late duplicate the state no longer remembers. */
@@ -71,7 +71,8 @@ export type HistoryAnswer =
 /**
  * A money command whose txId the state does not know, refused by the decider (`refusal`) or by the
  * store's unique key (no refusal): when the txId names an older move of this account, decide again with
- * that move recalled, which answers its original outcome or idempotency_conflict.
+ * that move recalled, which answers its original outcome or idempotency_conflict. A refusal stands when
+ * the txId is another account's, as it does on an account that let no moves go.
  */
 export const answerFromHistory = async (
   store: Store,
@@ -88,10 +89,12 @@ export const answerFromHistory = async (
     case 'other_stream':
       return {
         kind: 'refused',
-        error: new LedgerRejection(
-          'idempotency_conflict',
-          `txId ${command.txId} is already used on another stream`,
-        ),
+        error:
+          refusal ??
+          new LedgerRejection(
+            'idempotency_conflict',
+            `txId ${command.txId} is already used on another stream`,
+          ),
       };
     case 'not_found':
       return refusal === undefined
@@ -99,11 +102,12 @@ export const answerFromHistory = async (
         : { kind: 'refused', error: refusal };
   }
   try {
-    const decided = decider.decide(command, recalled);
+    const decided = decider.decide(command, recalled.state);
     if (decided.length > 0) throw new Error(`txId ${command.txId} was recalled but decided as new`);
   } catch (error) {
     return { kind: 'refused', error };
   }
-  const outcome = await unchangedOutcome(store, streamId, command, { ...entry, state: recalled });
+  const recalledEntry = { ...entry, state: recalled.state };
+  const outcome = await unchangedOutcome(store, streamId, command, recalledEntry, recalled.position);
   return { kind: 'outcome', outcome };
 };

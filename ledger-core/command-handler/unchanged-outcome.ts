@@ -28,13 +28,15 @@ export const withBalance = (state: AggregateState): { balance?: string } => {
 
 /**
  * The outcome of a command that wrote nothing: a lifecycle no-op, or a replayed txId, answered with its
- * original move (among the state's recent or recalled moves) and that move's global position.
+ * original move (among the state's recent or recalled moves) and that move's global position (read from
+ * the store unless the caller already knows it).
  */
 export const unchangedOutcome = async (
   store: Pick<EventStore, 'readStream'>,
   streamId: string,
   command: LedgerCommand,
   entry: CachedStream,
+  originalPosition?: Position,
 ): Promise<CommandOutcome> => {
   const base = { status: 'accepted' as const, streamId, events: [], state: entry.state };
   if (!isMoneyCommand(command)) {
@@ -48,12 +50,15 @@ export const unchangedOutcome = async (
   }
   const move = findMove(entry.state as AccountState, command.txId);
   if (!move) throw new Error(`txId ${command.txId} decided as a replay but not recorded`);
-  const [original] = await store.readStream(streamId, { fromRevision: move.revision, maxCount: 1 });
+  const position =
+    originalPosition ??
+    (await store.readStream(streamId, { fromRevision: move.revision, maxCount: 1 }))[0]?.position ??
+    entry.lastPosition;
   return {
     ...base,
     txId: command.txId,
     balance: formatMoney(move.balanceAfter),
-    position: original?.position ?? entry.lastPosition,
+    position,
     revision: move.revision,
     replayed: true,
   };
