@@ -10,6 +10,7 @@ import {
   recordMove,
 } from '../../testing/account-model.ts';
 import {
+  handlerOn,
   ledgerCommand,
   openPostgresLedger,
   type PostgresLedger,
@@ -19,7 +20,7 @@ import { serviceAvailable, uniqueName } from '../../testing/services.ts';
 import type { AccountState } from '../account/state.ts';
 import type { LedgerCommand } from '../commands.ts';
 import { formatMoney } from '../money.ts';
-import { type CommandHandler, type CommandOutcome, createCommandHandler } from './command-handler.ts';
+import type { CommandHandler, CommandOutcome } from './command-handler.ts';
 
 // Model-based test: rounds of random commands run concurrently through two command handlers (two
 // "processes", one of them restarted now and then) on the real Postgres store, checked against the
@@ -168,8 +169,7 @@ const recentMovesKept = 3;
 describe.skipIf(!postgresUp)('command handler against a reference model (Postgres)', () => {
   let ledger: PostgresLedger;
   const handlers: CommandHandler[] = [];
-  const openHandler = () =>
-    createCommandHandler({ store: ledger.connect().store, timeZone: 'Asia/Shanghai', recentMovesKept });
+  const openHandler = () => handlerOn(ledger.connect().store, { recentMovesKept });
 
   beforeAll(async () => {
     ledger = await openPostgresLedger();
@@ -307,11 +307,7 @@ describe.skipIf(!postgresUp)('command handler against a reference model (Postgre
         }
 
         for (const accountId of ids) {
-          const fresh = createCommandHandler({
-            store: ledger.store,
-            timeZone: 'Asia/Shanghai',
-            recentMovesKept,
-          });
+          const fresh = handlerOn(ledger.store, { recentMovesKept });
           const state = (await fresh.load(`account-${accountId}`)).state as AccountState;
           const expected = model.get(accountId) as ModelAccount;
           expect(formatMoney(state.balance)).toBe(fenToMoneyText(expected.balance));
