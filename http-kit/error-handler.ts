@@ -1,6 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isLedgerRejection, type RejectionCode, rejectionCatalog } from '../ledger-core/index.ts';
-import { maskCardNumbersInText } from './log-masking.ts';
+import {
+  isLedgerRejection,
+  maskCardNumbersInText,
+  type RejectionCode,
+  rejectionCatalog,
+} from '../ledger-core/index.ts';
 import { type FieldError, problemContentType, problemOf } from './problem.ts';
 
 // One error handler for everything a request can fail with: ledger rejections, schema validation,

@@ -1,19 +1,8 @@
 import type { Logger } from 'pino';
-import { maskCardNo } from '../ledger-core/index.ts';
+import { maskCardFields, maskCardNumbersInText, maskingChildBindings } from '../ledger-core/index.ts';
 
 // Card numbers never reach a log line in full: the runtime's logger masks them, and the HTTP apps mask
 // again on their own child logger so that any logger passed in (a test's, a bare pino) is safe too.
-
-const cardFields = ['cardNo', 'newCardNo', 'oldCardNo', 'cardMasked'];
-const redactPaths = [
-  ...cardFields,
-  ...cardFields.map((field) => `*.${field}`),
-  ...cardFields.map((field) => `*.*.${field}`),
-];
-const digitRun = /(?<![0-9])[0-9]{8,19}(?![0-9])/g;
-
-export const maskCardNumbersInText = (text: string): string =>
-  text.replace(digitRun, (run) => maskCardNo(run));
 
 const maskedError = (error: unknown): unknown => {
   if (!(error instanceof Error)) return error;
@@ -43,10 +32,9 @@ const maskedRequest = (request: LoggedRequest) => ({
 });
 
 export const maskingChildLogger = (logger: Logger, bindings: Record<string, unknown>): Logger =>
-  logger.child(bindings, {
-    redact: {
-      paths: redactPaths,
-      censor: (value) => (typeof value === 'string' ? maskCardNo(value) : value),
-    },
-    serializers: { err: maskedError, req: maskedRequest },
-  });
+  maskingChildBindings(
+    logger.child(maskCardFields(bindings), {
+      formatters: { log: maskCardFields },
+      serializers: { err: maskedError, req: maskedRequest },
+    }),
+  );

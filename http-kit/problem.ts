@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import { LedgerRejection, type RejectionCode, rejectionCatalog } from '../ledger-core/index.ts';
-import { maskCardNumbersInText } from './log-masking.ts';
+import {
+  LedgerRejection,
+  maskCardNumbersInText,
+  type RejectionCode,
+  rejectionCatalog,
+} from '../ledger-core/index.ts';
 
 // RFC 9457 problem details. Every error of both APIs leaves as one of these, with a stable `code` from
 // the ledger's rejection catalogue, so clients branch on `code` and never on `title` or `detail`.

@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { maskCardNumbersIn } from './logger.ts';
+import { maskCardNumbersInText } from '../ledger-core/index.ts';
 
 // Our own span attributes never hold a card number, but instrumentations record free text: a URL with
 // its query string, an exception's message and stack, a SQL statement. Those attributes have card
@@ -13,7 +13,7 @@ const isFreeText = (key: string): boolean => freeTextPrefixes.some((prefix) => k
 
 const maskAttributes = (attributes: Attributes): void => {
   for (const [key, value] of Object.entries(attributes)) {
-    if (typeof value === 'string' && isFreeText(key)) attributes[key] = maskCardNumbersIn(value);
+    if (typeof value === 'string' && isFreeText(key)) attributes[key] = maskCardNumbersInText(value);
   }
 };
 
@@ -27,7 +27,7 @@ export const cardMaskingSpanProcessor: SpanProcessor = {
   onEnd: (span: ReadableSpan) => {
     maskAttributes(span.attributes);
     for (const event of span.events) if (event.attributes) maskAttributes(event.attributes);
-    if (span.status.message) span.status.message = maskCardNumbersIn(span.status.message);
+    if (span.status.message) span.status.message = maskCardNumbersInText(span.status.message);
   },
   forceFlush: async () => undefined,
   shutdown: async () => undefined,
