@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { buildCommandApi } from '../../command-api/index.ts';
 import { createPgClient, createSqlEventStore, migrateEventStoreSchema } from '../../event-store/index.ts';
@@ -9,7 +10,9 @@ import {
   defaultLedgerTimeZone,
   type LedgerCommand,
 } from '../../ledger-core/index.ts';
+import { createLogger } from '../../runtime/logger.ts';
 import { type Benchmark, numberParameter } from './benchmark.ts';
+import { buildHttpLayerAlone } from './http-layer-alone.ts';
 import {
   benchMerchantId,
   driveHandler,
@@ -30,10 +33,13 @@ export const defaultHttpBenchConnections = 64;
 export const defaultHttpBenchDurationSeconds = 10;
 export const defaultHttpBenchAccounts = 1_000;
 export const defaultHttpBenchRounds = 3;
+/** Request lines off, as under load; `--log-level=info` measures the runtime's default. */
+export const defaultHttpBenchLogLevel = 'warn';
 const warmUpSeconds = 2;
 /** Far above what the bench can send: the limiter is on the path but never refuses. */
 const benchRateLimit = { maxRequests: 100_000_000, timeWindowMs: 60_000 };
 const jwtSecret = 'http-bench-secret-0123456789abcdef';
+const deviceMasterKey = 'http-bench-device-master-key-0123';
 
 export type HttpBenchOptions = {
   databaseUrl: string;
@@ -41,6 +47,7 @@ export type HttpBenchOptions = {
   durationSeconds?: number;
   accounts?: number;
   rounds?: number;
+  logLevel?: string;
   timeZone?: string;
   log?: (line: string) => void;
 };
@@ -57,9 +64,21 @@ export type HttpBenchResult = HttpBenchRound & {
   connections: number;
   durationSeconds: number;
   accounts: number;
+  logLevel: string;
   targetRatio: number;
   metTarget: boolean;
   rounds: HttpBenchRound[];
+  /** Baseline: the same API in front of a handler that answers at once (http-layer-alone.ts). */
+  httpLayerAlone: HttpRateFigures;
+};
+
+const busyPerRequest = (busyMs: number, completed: number) =>
+  completed === 0 ? 0 : rounded(busyMs / completed, 3);
+
+const urlOf = (app: FastifyInstance): string => {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('command-api is not on a TCP port');
+  return `http://127.0.0.1:${address.port}`;
 };
 
 const seed = async (handler: CommandHandler, accounts: number): Promise<void> => {
@@ -109,6 +128,35 @@ const seed = async (handler: CommandHandler, accounts: number): Promise<void> =>
   }
 };
 
+const runHttpLayerAlone = async (options: {
+  logger: Logger;
+  timeZone: string;
+  shape: { connections: number; accounts: number };
+  durationSeconds: number;
+  token: string;
+}): Promise<HttpRateFigures> => {
+  const app = await buildHttpLayerAlone({
+    jwtSecret,
+    deviceMasterKey,
+    timeZone: options.timeZone,
+    logger: options.logger,
+    rateLimit: benchRateLimit,
+  });
+  try {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const url = urlOf(app);
+    const drive = (seconds: number, runId: string) =>
+      driveHttp(url, { ...options.shape, seconds, runId, token: options.token });
+    await drive(warmUpSeconds, 'warm-alone');
+    const loopBefore = performance.eventLoopUtilization();
+    const figures = await drive(options.durationSeconds, 'alone');
+    const loop = performance.eventLoopUtilization(loopBefore);
+    return { ...figures, mainThreadBusyMsPerRequest: busyPerRequest(loop.active, figures.completed) };
+  } finally {
+    await app.close();
+  }
+};
+
 export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBenchResult> => {
   const connections = options.connections ?? defaultHttpBenchConnections;
   const durationSeconds = options.durationSeconds ?? defaultHttpBenchDurationSeconds;
@@ -117,7 +165,12 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
   const log = options.log ?? (() => undefined);
   const schema = `bench_http_${Date.now().toString(36)}`;
   const sql = createPgClient({ connectionString: options.databaseUrl, schema });
-  const logger: Logger = pino({ level: 'warn' });
+  // The runtime's own logger, written to /dev/null: at `info` every request writes two lines.
+  const logLevel = options.logLevel ?? defaultHttpBenchLogLevel;
+  const logger: Logger = createLogger({
+    level: logLevel,
+    destination: pino.destination({ dest: '/dev/null', sync: false }),
+  });
   await migrateEventStoreSchema(sql, schema);
   const store = createSqlEventStore(sql);
   const appends = { count: 0, commands: 0 };
@@ -142,14 +195,14 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
     return {
       ...figures,
       commandsPerAppend: appends.count === 0 ? 0 : rounded(appends.commands / appends.count, 1),
-      mainThreadBusyMsPerRequest: figures.completed === 0 ? 0 : rounded(loop.active / figures.completed, 3),
+      mainThreadBusyMsPerRequest: busyPerRequest(loop.active, figures.completed),
     };
   };
   const app = await buildCommandApi({
     handler,
     store,
     auth: { jwtSecret },
-    deviceMasterKey: 'http-bench-device-master-key-0123',
+    deviceMasterKey,
     timeZone,
     logger,
     rateLimit: benchRateLimit,
@@ -158,9 +211,7 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
     log(`seeding ${accounts} accounts into ${schema}…`);
     await seed(handler, accounts);
     await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('command-api is not on a TCP port');
-    const url = `http://127.0.0.1:${address.port}`;
+    const url = urlOf(app);
     const token = createDevToken(jwtSecret, 'pos', 'bench-till');
     const shape = { connections, accounts };
 
@@ -193,6 +244,11 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
       const ratio = direct.requestsPerSecond === 0 ? 0 : http.requestsPerSecond / direct.requestsPerSecond;
       rounds.push({ handler: direct, http, httpToHandlerRatio: rounded(ratio, 3) });
     }
+    log(`HTTP layer alone: the same API answering every charge at once, ${durationSeconds} s…`);
+    const httpLayerAlone = await runHttpLayerAlone({ logger, timeZone, shape, durationSeconds, token });
+    log(
+      `  ${httpLayerAlone.requestsPerSecond} requests/s, p50 ${httpLayerAlone.p50Ms} ms, ${httpLayerAlone.mainThreadBusyMsPerRequest} ms busy/request`,
+    );
     const median = [...rounds].sort((a, b) => a.httpToHandlerRatio - b.httpToHandlerRatio)[
       Math.floor(rounds.length / 2)
     ] as HttpBenchRound;
@@ -202,10 +258,12 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
       connections,
       durationSeconds,
       accounts,
+      logLevel,
       ...median,
       targetRatio: httpBenchTargetRatio,
       metTarget: median.httpToHandlerRatio >= httpBenchTargetRatio,
       rounds,
+      httpLayerAlone,
     };
   } finally {
     await app.close();
@@ -217,7 +275,7 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
 
 export const httpBenchmark: Benchmark = {
   name: 'http',
-  description: `POST …/charges over HTTP (autocannon) vs the command handler at the same concurrency; target ≥ ${httpBenchTargetRatio * 100} % (--seconds, --connections, --accounts, --rounds)`,
+  description: `POST …/charges over HTTP (autocannon) vs the command handler at the same concurrency; target ≥ ${httpBenchTargetRatio * 100} % (--seconds, --connections, --accounts, --rounds, --log-level)`,
   run: (options) =>
     runHttpBench({
       databaseUrl: options.databaseUrl,
@@ -225,6 +283,7 @@ export const httpBenchmark: Benchmark = {
       connections: numberParameter(options, 'connections', defaultHttpBenchConnections),
       accounts: numberParameter(options, 'accounts', defaultHttpBenchAccounts),
       rounds: numberParameter(options, 'rounds', defaultHttpBenchRounds),
+      logLevel: options.parameters['log-level'] ?? defaultHttpBenchLogLevel,
       timeZone: options.timeZone,
       log: options.log,
     }),
