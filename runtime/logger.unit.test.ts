@@ -95,7 +95,10 @@ describe('runtime logger', () => {
     logger.error({ err: new Error(`charge failed for ${cards[0]}`) }, 'an error');
     logger.error(new Error(`direct error ${cards[1]}`));
     logger.error(new Error(`direct error ${cards[2]}`), 'with a message of its own');
-    logger.child({ cardNo: cards[3] }).child({ step: { oldCardNo: cards[0] } }).info('bound to children');
+    logger
+      .child({ cardNo: cards[3] })
+      .child({ step: { oldCardNo: cards[0] } })
+      .info('bound to children');
 
     const written = raw.join('');
     for (const card of cards) expect(written).not.toContain(card);
