@@ -4,18 +4,20 @@ import type { Benchmark, BenchmarkOptions } from './benchmark.ts';
 import { coreBenchmark } from './core.ts';
 import { gatewayBenchmark } from './gateway.ts';
 import { httpBenchmark } from './http.ts';
+import { projectionsBenchmark } from './projections.ts';
 import { replayBenchmark } from './replay.ts';
 
-// Every Postgres benchmark run end to end at a tiny size, so `npm run bench -- <name>` keeps working on a
+// Every benchmark run end to end at a tiny size, so `npm run bench -- <name>` keeps working on a
 // clean clone: the figures are not looked at (timings are never asserted), only that each phase ran,
 // did its work without errors and reported it.
 
 const postgresUp = await serviceAvailable('postgres');
+const kafkaUp = postgresUp && (await serviceAvailable('kafka'));
 
 const run = (benchmark: Benchmark, parameters: Record<string, string>) => {
   const options: BenchmarkOptions = {
     databaseUrl: serviceUrls.postgres,
-    kafkaBrokers: undefined,
+    kafkaBrokers: serviceUrls.kafka.split(','),
     timeZone: 'Asia/Shanghai',
     parameters,
     log: () => undefined,
@@ -59,4 +61,21 @@ describe.skipIf(!postgresUp)('the benchmarks, at a tiny size', () => {
     expect(result.gateway.stats.answered).toBe(result.gateway.stats.received);
     expect(result.gateway.stats.garbage).toBe(0);
   }, 120_000);
+});
+
+describe.skipIf(!kafkaUp)('the projections benchmark, at a tiny size', () => {
+  it('projections: applied from Kafka, lag measured at each offered load, rebuilt', async () => {
+    const result = await run(projectionsBenchmark, {
+      // More than one batch of the projector (about 9,000 envelopes), so its rate can be timed.
+      'kafka-events': '30000',
+      'rebuild-events': '2000',
+      seconds: '1',
+      warmup: '1',
+    });
+    expect(result.kafkaApply.events).toBeGreaterThanOrEqual(30000);
+    expect(result.kafkaApply.projectorEventsPerSecond).toBeGreaterThan(0);
+    expect(result.lag.length).toBeGreaterThan(0);
+    for (const load of result.lag) expect(load.events).toBeGreaterThan(0);
+    expect(result.rebuild.events).toBeGreaterThanOrEqual(2000);
+  }, 180_000);
 });

@@ -70,7 +70,8 @@ type LagFigures = {
 
 export type ProjectionsBenchResult = {
   benchmark: 'projections';
-  kafkaApply: { events: number; relayEventsPerSecond: number; projectorEventsPerSecond: number };
+  /** `projectorEventsPerSecond` is null when every event came in the projector's first batch. */
+  kafkaApply: { events: number; relayEventsPerSecond: number; projectorEventsPerSecond: number | null };
   lag: LagFigures[];
   rebuild: {
     events: number;
@@ -204,11 +205,17 @@ const measureKafkaApply = async (options: ProjectionsBenchOptions, kafka: Kafka,
     const projectorMs = performance.now() - firstAt;
     await projector.stop();
     const applied = Number(head - firstPosition);
-    log(`projector: ${applied} events from Kafka in ${Math.round(projectorMs)} ms`);
+    // The first applied batch starts the clock: if it already reached the head, nothing is left to time.
+    const projectorEventsPerSecond = applied === 0 ? null : perSecond(applied, projectorMs);
+    log(
+      applied === 0
+        ? `projector: all ${seeded.events} events came in its first batch, too few to time (--kafka-events)`
+        : `projector: ${applied} events from Kafka in ${Math.round(projectorMs)} ms`,
+    );
     return {
       events: seeded.events,
       relayEventsPerSecond: perSecond(seeded.events, relayMs),
-      projectorEventsPerSecond: perSecond(applied, projectorMs),
+      projectorEventsPerSecond,
     };
   } finally {
     await remove();
