@@ -8,11 +8,22 @@ export const genesisHash = '0'.repeat(64);
 /** JSON with object keys sorted at every depth and undefined members dropped: one text per value. */
 export const canonicalJson = (value: unknown): string => {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, member]) => member !== undefined)
-    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-  return `{${entries.map(([key, member]) => `${JSON.stringify(key)}:${canonicalJson(member)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let index = 0; index < value.length; index += 1) {
+      text += `${index === 0 ? '' : ','}${canonicalJson(value[index] ?? null)}`;
+    }
+    return `${text}]`;
+  }
+  const record = value as Record<string, unknown>;
+  // The default sort orders keys by UTF-16 code units, the order every stored hash was computed in.
+  const keys = Object.keys(record).sort();
+  let text = '';
+  for (const key of keys) {
+    const member = record[key];
+    if (member !== undefined) text += `,${JSON.stringify(key)}:${canonicalJson(member)}`;
+  }
+  return `{${text.slice(1)}}`;
 };
 
 export const eventHash = (prevHash: string, revision: number, type: string, data: unknown): string =>
