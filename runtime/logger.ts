@@ -12,11 +12,12 @@ export type { Logger };
 const maskedError = (error: unknown): unknown => {
   if (!(error instanceof Error)) return error;
   const serialized = pino.stdSerializers.err(error);
-  return {
+  // The serialized error carries the error's own fields too, card fields among them.
+  return maskCardFields({
     ...serialized,
     message: maskCardNumbersInText(serialized.message),
     stack: maskCardNumbersInText(serialized.stack),
-  };
+  });
 };
 
 export const createLogger = (

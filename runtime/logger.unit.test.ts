@@ -86,7 +86,7 @@ describe('runtime logger', () => {
     expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['sampled-child']);
   });
 
-  it('masks card numbers in card fields, messages, glued to words, error messages and stacks, and child bindings', () => {
+  it('masks card numbers in card fields, messages, glued to words, error messages, stacks and fields, and child bindings', () => {
     const { logger, raw } = capture();
     const cards = ['6222020000001234', '6222020000005678', '62220200000099', '6222020000004321'];
     logger.info({ cardNo: cards[0], request: { newCardNo: cards[1] } }, 'card fields');
@@ -95,6 +95,10 @@ describe('runtime logger', () => {
     logger.error({ err: new Error(`charge failed for ${cards[0]}`) }, 'an error');
     logger.error(new Error(`direct error ${cards[1]}`));
     logger.error(new Error(`direct error ${cards[2]}`), 'with a message of its own');
+    logger.error(
+      { err: Object.assign(new Error('refused'), { details: { cardNo: cards[1] } }) },
+      'own fields',
+    );
     logger
       .child({ cardNo: cards[3] })
       .child({ step: { oldCardNo: cards[0] } })
