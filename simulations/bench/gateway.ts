@@ -13,6 +13,7 @@ import {
 import { type Benchmark, type BenchmarkOptions, numberParameter } from './benchmark.ts';
 import { gatewayLatencyShares } from './gateway-latency-shares.ts';
 import { benchAmountFen, measureHandlerRate, openBenchLedger } from './gateway-ledger.ts';
+import { coresNeeded, type MachineCpu, machineCpuMeter } from './machine-cpu.ts';
 
 // `npm run bench -- gateway`: simulated POS terminals (in a child process) drive the device gateway
 // through Mosquitto on real Postgres, at 500/s, 2,000/s and as fast as they can, beside the command
@@ -51,6 +52,8 @@ type PhaseResult = {
   terminalsCpuMsPerCharge: number;
   /** Shares of requests the gateway itself answered within 10/25/50/100 ms (gateway-latency-shares.ts). */
   gatewayAnsweredWithin: Record<string, number>;
+  /** Every process on the machine (gateway, terminals, Mosquitto, Postgres) during the phase. */
+  machineCpu?: MachineCpu;
 };
 
 /**
@@ -71,6 +74,7 @@ const phaseOf = (
   { report, cpuMs }: ProcessRunResult,
   cpuMsPerCharge: number,
   gatewayAnsweredWithin: Record<string, number>,
+  machineCpu: MachineCpu | undefined,
 ): PhaseResult => ({
   offeredPerSecond: offered,
   chargesPerSecond: report.answeredPerSecond,
@@ -87,6 +91,7 @@ const phaseOf = (
   cpuMsPerCharge,
   terminalsCpuMsPerCharge: perCharge(cpuMs, report.requests),
   gatewayAnsweredWithin,
+  ...(machineCpu ? { machineCpu } : {}),
 });
 
 const brokerFor = async (choice: string) => {
@@ -134,12 +139,14 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
   try {
     options.log(`command handler alone, ${handlerConcurrency} concurrent callers, ${seconds} s`);
     const handlerMeter = cpuMeter();
+    const handlerMachineMeter = await machineCpuMeter();
     const handler = await measureHandlerRate(ledger, {
       seconds,
       concurrency: handlerConcurrency,
       random: random.fraction,
     });
     const handlerCpuMsPerCharge = handlerMeter(handler.operations);
+    const handlerMachineCpu = await handlerMachineMeter(handler.operations);
     options.log(`handler: ${handler.operationsPerSecond} charges/s`);
 
     let nextSeqs: Record<string, number> = {};
@@ -149,6 +156,7 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
     for (const offered of [500, 2_000, 'max'] as const) {
       options.log(`gateway at ${offered}${offered === 'max' ? '' : '/s'} for ${seconds} s`);
       const meter = cpuMeter();
+      const machineMeter = await machineCpuMeter();
       const run = await runTerminalsInProcess({
         mqttUrl: broker.url,
         topicPrefix,
@@ -166,7 +174,9 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
         firstSeqs: nextSeqs,
       });
       nextSeqs = run.report.nextSeqs;
-      const phase = phaseOf(offered, run, meter(run.report.requests), await latencyShares());
+      // The terminals' warm-up (connecting, no charges) falls inside the machine's figure; it is short.
+      const machineCpu = await machineMeter(run.report.requests);
+      const phase = phaseOf(offered, run, meter(run.report.requests), await latencyShares(), machineCpu);
       phases.push(phase);
       options.log(
         `→ ${phase.chargesPerSecond} charges/s, p50 ${phase.latencyMs.p50} ms, p99 ${phase.latencyMs.p99} ms`,
@@ -174,6 +184,13 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
     }
     const max = phases[2] as PhaseResult;
     const at2000 = phases[1] as PhaseResult;
+    const rateTarget = rateTargetShare * handler.operationsPerSecond;
+    const targetNeedsCores = max.machineCpu
+      ? coresNeeded(max.machineCpu.cpuMsPerOperation, rateTarget)
+      : null;
+    options.log(
+      `at ${max.machineCpu?.cpuMsPerOperation ?? '?'} ms of machine CPU per charge (max phase), ${rateTarget.toFixed(0)}/s would keep ${targetNeedsCores ?? '?'} of ${max.machineCpu?.machineCores ?? '?'} cores busy`,
+    );
     return {
       broker: broker.label,
       terminals: terminalCount,
@@ -185,12 +202,15 @@ const run = async (options: BenchmarkOptions): Promise<object> => {
         latencyMs: handler.latencyMs,
         failures: handler.failureCodes,
         cpuMsPerCharge: handlerCpuMsPerCharge,
+        ...(handlerMachineCpu ? { machineCpu: handlerMachineCpu } : {}),
       },
       phases,
       gateway: { stats: gateway.stats() },
       targets: {
         maxRateShareOfHandler: Math.round((max.chargesPerSecond / handler.operationsPerSecond) * 100) / 100,
-        meetsRateTarget: max.chargesPerSecond >= rateTargetShare * handler.operationsPerSecond,
+        meetsRateTarget: max.chargesPerSecond >= rateTarget,
+        /** Cores the rate target would keep busy at the max phase's machine CPU per charge. */
+        rateTargetNeedsCores: targetNeedsCores,
         p99At2000PerSecondMs: at2000.latencyMs.p99,
         meetsLatencyTarget:
           at2000.latencyMs.p99 <= latencyTargetMs && at2000.chargesPerSecond >= 0.95 * 2_000,

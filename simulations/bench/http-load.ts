@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { CommandHandler, LedgerCommand } from '../../ledger-core/index.ts';
+import type { MachineCpu } from './machine-cpu.ts';
 
 // The two load generators of the http benchmark: the command handler called directly, and autocannon
 // against the listening command-api. Both keep `connections` requests in flight, each 0.01 charge with
@@ -22,6 +23,8 @@ export type RateFigures = {
    * the OS kept the busy thread waiting for a core, so on a loaded machine it overstates the CPU used.
    */
   mainThreadBusyMsPerRequest?: number;
+  /** Every process on the machine (server, Postgres, load generator) during the phase (machine-cpu.ts). */
+  machineCpu?: MachineCpu;
 };
 
 export type HttpRateFigures = RateFigures & { non2xx: number; timeouts: number };

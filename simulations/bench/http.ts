@@ -21,6 +21,7 @@ import {
   type RateFigures,
   rounded,
 } from './http-load.ts';
+import { coresNeeded, machineCpuMeter } from './machine-cpu.ts';
 
 // `npm run bench -- http`: POST /v1/accounts/{id}/charges driven by autocannon against a listening
 // command-api on real Postgres, beside the command handler called directly at the same concurrency in
@@ -70,6 +71,11 @@ export type HttpBenchResult = HttpBenchRound & {
   rounds: HttpBenchRound[];
   /** Baseline: the same API in front of a handler that answers at once (http-layer-alone.ts). */
   httpLayerAlone: HttpRateFigures;
+  /**
+   * Cores the target rate (the median round's handler rate × the target ratio) would keep busy at the
+   * machine CPU that round's HTTP phase spent per request; null without /proc.
+   */
+  targetNeedsCores: number | null;
 };
 
 const busyPerRequest = (busyMs: number, completed: number) =>
@@ -190,12 +196,15 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
     appends.count = 0;
     appends.commands = 0;
     const loopBefore = performance.eventLoopUtilization();
+    const endMachineCpu = await machineCpuMeter();
     const figures = await phase();
+    const machineCpu = await endMachineCpu(figures.completed);
     const loop = performance.eventLoopUtilization(loopBefore);
     return {
       ...figures,
       commandsPerAppend: appends.count === 0 ? 0 : rounded(appends.commands / appends.count, 1),
       mainThreadBusyMsPerRequest: busyPerRequest(loop.active, figures.completed),
+      ...(machineCpu ? { machineCpu } : {}),
     };
   };
   const app = await buildCommandApi({
@@ -230,7 +239,7 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
         driveHandler(handler, { ...shape, seconds: durationSeconds, runId: `h${round}` }),
       );
       log(
-        `  ${direct.requestsPerSecond} commands/s, p50 ${direct.p50Ms} ms, p99 ${direct.p99Ms} ms, ${direct.commandsPerAppend} commands/append, ${direct.mainThreadBusyMsPerRequest} ms busy/command`,
+        `  ${direct.requestsPerSecond} commands/s, p50 ${direct.p50Ms} ms, p99 ${direct.p99Ms} ms, ${direct.commandsPerAppend} commands/append, ${direct.mainThreadBusyMsPerRequest} ms busy/command, ${direct.machineCpu?.busyCores ?? '?'} cores busy`,
       );
       log(
         `round ${round}/${roundCount}: HTTP, autocannon with ${connections} connections, ${durationSeconds} s…`,
@@ -239,7 +248,7 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
         driveHttp(url, { ...shape, seconds: durationSeconds, runId: `x${round}`, token }),
       )) as HttpRateFigures;
       log(
-        `  ${http.requestsPerSecond} requests/s, p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, ${http.errors} errors, ${http.commandsPerAppend} commands/append, ${http.mainThreadBusyMsPerRequest} ms busy/request`,
+        `  ${http.requestsPerSecond} requests/s, p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, ${http.errors} errors, ${http.commandsPerAppend} commands/append, ${http.mainThreadBusyMsPerRequest} ms busy/request, ${http.machineCpu?.busyCores ?? '?'} cores busy`,
       );
       const ratio = direct.requestsPerSecond === 0 ? 0 : http.requestsPerSecond / direct.requestsPerSecond;
       rounds.push({ handler: direct, http, httpToHandlerRatio: rounded(ratio, 3) });
@@ -252,6 +261,13 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
     const median = [...rounds].sort((a, b) => a.httpToHandlerRatio - b.httpToHandlerRatio)[
       Math.floor(rounds.length / 2)
     ] as HttpBenchRound;
+    const httpCpu = median.http.machineCpu;
+    const targetNeedsCores = httpCpu
+      ? coresNeeded(httpCpu.cpuMsPerOperation, median.handler.requestsPerSecond * httpBenchTargetRatio)
+      : null;
+    log(
+      `at ${httpCpu?.cpuMsPerOperation ?? '?'} ms of machine CPU per HTTP request, ${httpBenchTargetRatio * 100} % of the handler's rate would keep ${targetNeedsCores ?? '?'} of ${httpCpu?.machineCores ?? '?'} cores busy`,
+    );
     return {
       benchmark: 'http',
       eventStore: 'postgres',
@@ -264,6 +280,7 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
       metTarget: median.httpToHandlerRatio >= httpBenchTargetRatio,
       rounds,
       httpLayerAlone,
+      targetNeedsCores,
     };
   } finally {
     await app.close();

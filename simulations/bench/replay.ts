@@ -5,6 +5,7 @@ import { createPgClient, createSqlEventStore, migrateEventStoreSchema } from '..
 import type { EventStore } from '../../ledger-core/index.ts';
 import { defaultRebuildBatchSize } from '../../projections/index.ts';
 import { type Benchmark, numberParameter } from './benchmark.ts';
+import { coresNeeded, machineCpuMeter } from './machine-cpu.ts';
 import { createUsageProbe } from './postgres-usage.ts';
 import { seedReplayLog } from './replay-seed.ts';
 
@@ -28,7 +29,12 @@ export type ReplayBenchResult = {
   events: number;
   accounts: number;
   seedSeconds: number;
-  replay: PhaseFigures & { targetEventsPerSecond: number; metTarget: boolean };
+  replay: PhaseFigures & {
+    targetEventsPerSecond: number;
+    metTarget: boolean;
+    /** Cores the target rate would keep busy at the replay's machine CPU per event. */
+    targetNeedsCores: number | null;
+  };
   /** Baseline: the whole log read in the rebuild's batches, nothing done with it; no replay can be faster. */
   readLog: PhaseFigures;
   verifyChain: { durationMs: number; eventsPerSecond: number; intact: boolean };
@@ -40,6 +46,8 @@ type PhaseFigures = {
   eventsPerSecond: number;
   nodeCpuMicrosecondsPerEvent: number;
   postgresCpuMicrosecondsPerEvent: number | null;
+  /** Every process on the machine, Postgres's background writers included (machine-cpu.ts). */
+  machineCpuMicrosecondsPerEvent: number | null;
 };
 
 /** Runs `work`, which handles some events, and measures the Node and Postgres CPU it spent per event. */
@@ -49,18 +57,21 @@ const measureCpu = async <T>(
   eventsOf: (result: T) => number,
 ) => {
   await probe.begin();
+  const endMachineCpu = await machineCpuMeter();
   const cpuBefore = process.cpuUsage();
   const startedAt = performance.now();
   const result = await work();
   const durationMs = performance.now() - startedAt;
   const cpu = process.cpuUsage(cpuBefore);
   const events = Math.max(eventsOf(result), 1);
+  const machineCpu = await endMachineCpu(events);
   const { postgresCpuMicrosecondsPerOperation } = await probe.end(events);
   return {
     result,
     durationMs,
     nodeCpuMicrosecondsPerEvent: Math.round((cpu.user + cpu.system) / events),
     postgresCpuMicrosecondsPerEvent: postgresCpuMicrosecondsPerOperation,
+    machineCpuMicrosecondsPerEvent: machineCpu ? Math.round(machineCpu.cpuMsPerOperation * 1_000) : null,
   };
 };
 
@@ -119,6 +130,7 @@ export const runReplayBench = async (options: ReplayBenchOptions): Promise<Repla
       eventsPerSecond: Math.round((read.result / read.durationMs) * 1000),
       nodeCpuMicrosecondsPerEvent: read.nodeCpuMicrosecondsPerEvent,
       postgresCpuMicrosecondsPerEvent: read.postgresCpuMicrosecondsPerEvent,
+      machineCpuMicrosecondsPerEvent: read.machineCpuMicrosecondsPerEvent,
     };
     log(`baseline, the log read and nothing else: ${readLog.eventsPerSecond} events/s`);
     const replay = await measureCpu(
@@ -132,6 +144,13 @@ export const runReplayBench = async (options: ReplayBenchOptions): Promise<Repla
     log(
       `replay: ${replayed.events} events in ${replayed.durationMs} ms = ${replayed.eventsPerSecond} events/s ` +
         `(CPU per event: Node ${replay.nodeCpuMicrosecondsPerEvent} µs, Postgres ${replay.postgresCpuMicrosecondsPerEvent ?? '?'} µs)`,
+    );
+
+    const machineMicros = replay.machineCpuMicrosecondsPerEvent;
+    const targetNeedsCores =
+      machineMicros === null ? null : coresNeeded(machineMicros / 1_000, replayBenchTargetEventsPerSecond);
+    log(
+      `at ${machineMicros ?? '?'} µs of machine CPU per event, ${replayBenchTargetEventsPerSecond} events/s would keep ${targetNeedsCores ?? '?'} cores busy`,
     );
 
     const verifyStartedAt = performance.now();
@@ -152,8 +171,10 @@ export const runReplayBench = async (options: ReplayBenchOptions): Promise<Repla
         eventsPerSecond: replayed.eventsPerSecond,
         nodeCpuMicrosecondsPerEvent: replay.nodeCpuMicrosecondsPerEvent,
         postgresCpuMicrosecondsPerEvent: replay.postgresCpuMicrosecondsPerEvent,
+        machineCpuMicrosecondsPerEvent: machineMicros,
         targetEventsPerSecond: replayBenchTargetEventsPerSecond,
         metTarget: replayed.eventsPerSecond >= replayBenchTargetEventsPerSecond,
+        targetNeedsCores,
       },
       readLog,
       verifyChain: {
