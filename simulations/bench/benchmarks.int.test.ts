@@ -43,6 +43,9 @@ describe.skipIf(!postgresUp)('the benchmarks, at a tiny size', () => {
     expect(result.readLog.eventsPerSecond).toBeGreaterThan(0);
     expect(result.events).toBeGreaterThanOrEqual(3000);
     expect(result.verifyChain).toMatchObject({ intact: true });
+    // The whole machine's CPU, from /proc/stat (Linux, as here and in CI).
+    expect(result.replay.machineCpuMicrosecondsPerEvent).toBeGreaterThan(0);
+    expect(result.replay.targetNeedsCores).toBeGreaterThan(0);
   }, 120_000);
 
   it('http: handler, HTTP and the HTTP layer alone, every request answered 2xx', async () => {
@@ -52,6 +55,8 @@ describe.skipIf(!postgresUp)('the benchmarks, at a tiny size', () => {
       expect(figures.errors).toBe(0);
     }
     expect(result.httpToHandlerRatio).toBeGreaterThan(0);
+    expect(result.http.machineCpu?.cpuMsPerOperation).toBeGreaterThan(0);
+    expect(result.targetNeedsCores).toBeGreaterThan(0);
   }, 120_000);
 
   it('gateway: every request the gateway received answered, none garbled', async () => {
@@ -60,6 +65,7 @@ describe.skipIf(!postgresUp)('the benchmarks, at a tiny size', () => {
     for (const phase of result.phases) expect(phase.accepted).toBeGreaterThan(0);
     expect(result.gateway.stats.answered).toBe(result.gateway.stats.received);
     expect(result.gateway.stats.garbage).toBe(0);
+    expect(result.targets.rateTargetNeedsCores).toBeGreaterThan(0);
   }, 120_000);
 });
 
