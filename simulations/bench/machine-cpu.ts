@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { clockTicksPerSecond } from './proc-cpu.ts';
 
 // CPU the whole machine spent during a phase, every process together (the ledger, Postgres, the broker,
 // the load generators), from the first line of /proc/stat. Divided by the phase's operations it says
 // how many cores a target rate would take at the same cost per operation: a target that needs more
 // cores than the machine has cannot be met by making one process faster while the others cost as much.
-
-const clockTicksPerSecond = 100;
 
 export type MachineCpu = {
   /** CPU milliseconds per operation, summed over every process on the machine. */

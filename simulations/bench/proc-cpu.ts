@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 
 // CPU time of a process or thread as Linux accounts it in /proc: utime + stime of a `stat` file.
 
-const clockTicksPerSecond = 100;
+/** Linux's USER_HZ: /proc reports CPU time in these ticks. */
+export const clockTicksPerSecond = 100;
 
 /** CPU microseconds from a /proc `stat` file (`/proc/<pid>/stat`, `/proc/self/task/<tid>/stat`). */
 export const cpuMicrosecondsFromStat = async (statPath: string): Promise<number | undefined> => {
