@@ -56,6 +56,10 @@ describe.skipIf(!postgresUp)('the benchmarks, at a tiny size', () => {
     }
     expect(result.httpToHandlerRatio).toBeGreaterThan(0);
     expect(result.http.machineCpu?.cpuMsPerOperation).toBeGreaterThan(0);
+    // Where it went: the server's main thread, autocannon's worker thread, the store's Postgres backends.
+    expect(result.http.processCpu?.mainThreadMsPerOperation).toBeGreaterThan(0);
+    expect(result.http.processCpu?.otherThreadsMsPerOperation).toBeGreaterThan(0);
+    expect(result.http.postgresCpuMsPerOperation).toBeGreaterThan(0);
     expect(result.targetNeedsCores).toBeGreaterThan(0);
   }, 120_000);
 

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { CommandHandler, LedgerCommand } from '../../ledger-core/index.ts';
 import type { MachineCpu } from './machine-cpu.ts';
+import type { ProcessCpu } from './process-cpu.ts';
 
 // The two load generators of the http benchmark: the command handler called directly, and autocannon
 // against the listening command-api. Both keep `connections` requests in flight, each 0.01 charge with
@@ -25,6 +26,10 @@ export type RateFigures = {
   mainThreadBusyMsPerRequest?: number;
   /** Every process on the machine (server, Postgres, load generator) during the phase (machine-cpu.ts). */
   machineCpu?: MachineCpu;
+  /** The benchmark's process: its main thread, and its other threads with the load generator's worker. */
+  processCpu?: ProcessCpu;
+  /** The event store's Postgres backends, CPU milliseconds per completed request. */
+  postgresCpuMsPerOperation?: number;
 };
 
 export type HttpRateFigures = RateFigures & { non2xx: number; timeouts: number };

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { type Logger, pino } from 'pino';
 import { buildCommandApi } from '../../command-api/index.ts';
 import { createPgClient, createSqlEventStore, migrateEventStoreSchema } from '../../event-store/index.ts';
@@ -22,6 +23,8 @@ import {
   rounded,
 } from './http-load.ts';
 import { coresNeeded, machineCpuMeter } from './machine-cpu.ts';
+import { createUsageProbe, type UsageProbe } from './postgres-usage.ts';
+import { processCpuMeter } from './process-cpu.ts';
 
 // `npm run bench -- http`: POST /v1/accounts/{id}/charges driven by autocannon against a listening
 // command-api on real Postgres, beside the command handler called directly at the same concurrency in
@@ -40,6 +43,8 @@ const warmUpSeconds = 2;
 /** Far above what the bench can send: the limiter is on the path but never refuses. */
 const benchRateLimit = { maxRequests: 100_000_000, timeWindowMs: 60_000 };
 const jwtSecret = 'http-bench-secret-0123456789abcdef';
+/** The event store's connections, named so the usage probe finds their Postgres backends. */
+const storeApplicationName = 'bench-http';
 const deviceMasterKey = 'http-bench-device-master-key-0123';
 
 export type HttpBenchOptions = {
@@ -80,6 +85,43 @@ export type HttpBenchResult = HttpBenchRound & {
 
 const busyPerRequest = (busyMs: number, completed: number) =>
   completed === 0 ? 0 : rounded(busyMs / completed, 3);
+
+/**
+ * Runs a phase and adds where its CPU went per completed request: the main thread's busy time, the
+ * whole machine, this process's main thread and other threads, and Postgres's backends (with a probe).
+ */
+const withCpuFigures = async <Figures extends RateFigures>(
+  phase: () => Promise<Figures>,
+  postgres?: UsageProbe,
+): Promise<Figures> => {
+  await postgres?.begin();
+  const loopBefore = performance.eventLoopUtilization();
+  const endMachineCpu = await machineCpuMeter();
+  const endProcessCpu = await processCpuMeter();
+  const figures = await phase();
+  const processCpu = await endProcessCpu(figures.completed);
+  const machineCpu = await endMachineCpu(figures.completed);
+  const loop = performance.eventLoopUtilization(loopBefore);
+  const postgresMicros = (await postgres?.end(figures.completed))?.postgresCpuMicrosecondsPerOperation;
+  return {
+    ...figures,
+    mainThreadBusyMsPerRequest: busyPerRequest(loop.active, figures.completed),
+    ...(machineCpu ? { machineCpu } : {}),
+    ...(processCpu ? { processCpu } : {}),
+    ...(typeof postgresMicros === 'number' ? { postgresCpuMsPerOperation: postgresMicros / 1_000 } : {}),
+  };
+};
+
+/** "main thread 0.07, other threads 0.03, Postgres 0.05, whole machine 0.2 ms of CPU per request" */
+const cpuLine = (figures: RateFigures): string => {
+  const parts = [
+    figures.processCpu &&
+      `main thread ${figures.processCpu.mainThreadMsPerOperation}, other threads ${figures.processCpu.otherThreadsMsPerOperation}`,
+    figures.postgresCpuMsPerOperation !== undefined && `Postgres ${figures.postgresCpuMsPerOperation}`,
+    figures.machineCpu && `whole machine ${figures.machineCpu.cpuMsPerOperation}`,
+  ];
+  return `${parts.filter(Boolean).join(', ')} ms of CPU per request`;
+};
 
 const urlOf = (app: FastifyInstance): string => {
   const address = app.server.address();
@@ -154,10 +196,7 @@ const runHttpLayerAlone = async (options: {
     const drive = (seconds: number, runId: string) =>
       driveHttp(url, { ...options.shape, seconds, runId, token: options.token });
     await drive(warmUpSeconds, 'warm-alone');
-    const loopBefore = performance.eventLoopUtilization();
-    const figures = await drive(options.durationSeconds, 'alone');
-    const loop = performance.eventLoopUtilization(loopBefore);
-    return { ...figures, mainThreadBusyMsPerRequest: busyPerRequest(loop.active, figures.completed) };
+    return await withCpuFigures(() => drive(options.durationSeconds, 'alone'));
   } finally {
     await app.close();
   }
@@ -170,7 +209,12 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
   const roundCount = options.rounds ?? defaultHttpBenchRounds;
   const log = options.log ?? (() => undefined);
   const schema = `bench_http_${Date.now().toString(36)}`;
-  const sql = createPgClient({ connectionString: options.databaseUrl, schema });
+  const namedUrl = new URL(options.databaseUrl);
+  namedUrl.searchParams.set('application_name', storeApplicationName);
+  const sql = createPgClient({ connectionString: namedUrl.toString(), schema });
+  const admin = new pg.Client({ connectionString: options.databaseUrl });
+  await admin.connect();
+  const postgres = createUsageProbe(admin, storeApplicationName);
   // The runtime's own logger, written to /dev/null: at `info` every request writes two lines.
   const logLevel = options.logLevel ?? defaultHttpBenchLogLevel;
   const logger: Logger = createLogger({
@@ -192,19 +236,13 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
     },
   });
   /** Runs a phase and adds how many commands each append carried meanwhile. */
-  const measured = async (phase: () => Promise<RateFigures>): Promise<RateFigures> => {
+  const measured = async <Figures extends RateFigures>(phase: () => Promise<Figures>): Promise<Figures> => {
     appends.count = 0;
     appends.commands = 0;
-    const loopBefore = performance.eventLoopUtilization();
-    const endMachineCpu = await machineCpuMeter();
-    const figures = await phase();
-    const machineCpu = await endMachineCpu(figures.completed);
-    const loop = performance.eventLoopUtilization(loopBefore);
+    const figures = await withCpuFigures(phase, postgres);
     return {
       ...figures,
       commandsPerAppend: appends.count === 0 ? 0 : rounded(appends.commands / appends.count, 1),
-      mainThreadBusyMsPerRequest: busyPerRequest(loop.active, figures.completed),
-      ...(machineCpu ? { machineCpu } : {}),
     };
   };
   const app = await buildCommandApi({
@@ -241,23 +279,26 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
       log(
         `  ${direct.requestsPerSecond} commands/s, p50 ${direct.p50Ms} ms, p99 ${direct.p99Ms} ms, ${direct.commandsPerAppend} commands/append, ${direct.mainThreadBusyMsPerRequest} ms busy/command, ${direct.machineCpu?.busyCores ?? '?'} cores busy`,
       );
+      log(`  ${cpuLine(direct)}`);
       log(
         `round ${round}/${roundCount}: HTTP, autocannon with ${connections} connections, ${durationSeconds} s…`,
       );
-      const http = (await measured(() =>
+      const http = await measured(() =>
         driveHttp(url, { ...shape, seconds: durationSeconds, runId: `x${round}`, token }),
-      )) as HttpRateFigures;
+      );
       log(
         `  ${http.requestsPerSecond} requests/s, p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, ${http.errors} errors, ${http.commandsPerAppend} commands/append, ${http.mainThreadBusyMsPerRequest} ms busy/request, ${http.machineCpu?.busyCores ?? '?'} cores busy`,
       );
+      log(`  ${cpuLine(http)}`);
       const ratio = direct.requestsPerSecond === 0 ? 0 : http.requestsPerSecond / direct.requestsPerSecond;
       rounds.push({ handler: direct, http, httpToHandlerRatio: rounded(ratio, 3) });
     }
     log(`HTTP layer alone: the same API answering every charge at once, ${durationSeconds} s…`);
     const httpLayerAlone = await runHttpLayerAlone({ logger, timeZone, shape, durationSeconds, token });
     log(
-      `  ${httpLayerAlone.requestsPerSecond} requests/s, p50 ${httpLayerAlone.p50Ms} ms, ${httpLayerAlone.mainThreadBusyMsPerRequest} ms busy/request`,
+      `  ${httpLayerAlone.requestsPerSecond} requests/s, p50 ${httpLayerAlone.p50Ms} ms, ${httpLayerAlone.mainThreadBusyMsPerRequest} ms busy/request, ${httpLayerAlone.machineCpu?.busyCores ?? '?'} cores busy`,
     );
+    log(`  ${cpuLine(httpLayerAlone)}`);
     const median = [...rounds].sort((a, b) => a.httpToHandlerRatio - b.httpToHandlerRatio)[
       Math.floor(rounds.length / 2)
     ] as HttpBenchRound;
@@ -287,6 +328,7 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
     await handler.close();
     await sql.query(`DROP SCHEMA ${schema} CASCADE`);
     await store.close();
+    await admin.end();
   }
 };
 
