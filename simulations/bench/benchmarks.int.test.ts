@@ -48,9 +48,9 @@ describe.skipIf(!postgresUp)('the benchmarks, at a tiny size', () => {
     expect(result.replay.targetNeedsCores).toBeGreaterThan(0);
   }, 120_000);
 
-  it('http: handler, HTTP and the HTTP layer alone, every request answered 2xx', async () => {
+  it('http: handler, HTTP, the HTTP layer alone and Node without a framework, every request 2xx', async () => {
     const result = await run(httpBenchmark, { seconds: '1', rounds: '1', accounts: '50', connections: '8' });
-    for (const figures of [result.handler, result.http, result.httpLayerAlone]) {
+    for (const figures of [result.handler, result.http, result.httpLayerAlone, result.nodeHttpFloor]) {
       expect(figures.completed).toBeGreaterThan(0);
       expect(figures.errors).toBe(0);
     }

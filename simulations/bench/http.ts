@@ -22,6 +22,7 @@ import {
   type RateFigures,
   rounded,
 } from './http-load.ts';
+import { startNodeHttpFloor } from './http-node-floor.ts';
 import { coresNeeded, machineCpuMeter } from './machine-cpu.ts';
 import { createUsageProbe, type UsageProbe } from './postgres-usage.ts';
 import { processCpuMeter } from './process-cpu.ts';
@@ -76,6 +77,8 @@ export type HttpBenchResult = HttpBenchRound & {
   rounds: HttpBenchRound[];
   /** Baseline: the same API in front of a handler that answers at once (http-layer-alone.ts). */
   httpLayerAlone: HttpRateFigures;
+  /** Baseline: Node's HTTP server without a framework, answering at once (http-node-floor.ts). */
+  nodeHttpFloor: HttpRateFigures;
   /**
    * Cores the target rate (the median round's handler rate × the target ratio) would keep busy at the
    * machine CPU that round's HTTP phase spent per request; null without /proc.
@@ -202,6 +205,22 @@ const runHttpLayerAlone = async (options: {
   }
 };
 
+const runNodeHttpFloor = async (options: {
+  shape: { connections: number; accounts: number };
+  durationSeconds: number;
+  token: string;
+}): Promise<HttpRateFigures> => {
+  const floor = await startNodeHttpFloor();
+  try {
+    const drive = (seconds: number, runId: string) =>
+      driveHttp(floor.url, { ...options.shape, seconds, runId, token: options.token });
+    await drive(warmUpSeconds, 'warm-floor');
+    return await withCpuFigures(() => drive(options.durationSeconds, 'floor'));
+  } finally {
+    await floor.close();
+  }
+};
+
 export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBenchResult> => {
   const connections = options.connections ?? defaultHttpBenchConnections;
   const durationSeconds = options.durationSeconds ?? defaultHttpBenchDurationSeconds;
@@ -299,6 +318,12 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
       `  ${httpLayerAlone.requestsPerSecond} requests/s, p50 ${httpLayerAlone.p50Ms} ms, ${httpLayerAlone.mainThreadBusyMsPerRequest} ms busy/request, ${httpLayerAlone.machineCpu?.busyCores ?? '?'} cores busy`,
     );
     log(`  ${cpuLine(httpLayerAlone)}`);
+    log(`Node's HTTP server without a framework, answering every charge at once, ${durationSeconds} s…`);
+    const nodeHttpFloor = await runNodeHttpFloor({ shape, durationSeconds, token });
+    log(
+      `  ${nodeHttpFloor.requestsPerSecond} requests/s, p50 ${nodeHttpFloor.p50Ms} ms, ${nodeHttpFloor.machineCpu?.busyCores ?? '?'} cores busy`,
+    );
+    log(`  ${cpuLine(nodeHttpFloor)}`);
     const median = [...rounds].sort((a, b) => a.httpToHandlerRatio - b.httpToHandlerRatio)[
       Math.floor(rounds.length / 2)
     ] as HttpBenchRound;
@@ -321,6 +346,7 @@ export const runHttpBench = async (options: HttpBenchOptions): Promise<HttpBench
       metTarget: median.httpToHandlerRatio >= httpBenchTargetRatio,
       rounds,
       httpLayerAlone,
+      nodeHttpFloor,
       targetNeedsCores,
     };
   } finally {
