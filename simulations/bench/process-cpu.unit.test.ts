@@ -18,6 +18,7 @@ const spinInWorker = (ms: number) =>
     worker.once('exit', () => resolve());
   });
 
+// vitest's default pool runs each file in a child process of its own, so this code is on its main thread.
 describe.skipIf(!existsSync('/proc/self/task'))('this process CPU per operation', () => {
   it('puts a spin of the main thread on the main thread, and one of a worker on the other threads', async () => {
     const endMain = await processCpuMeter();
