@@ -179,13 +179,23 @@ const seed = async (handler: CommandHandler, accounts: number): Promise<void> =>
   }
 };
 
-const runHttpLayerAlone = async (options: {
-  logger: Logger;
-  timeZone: string;
+type BaselineOptions = {
   shape: { connections: number; accounts: number };
   durationSeconds: number;
   token: string;
-}): Promise<HttpRateFigures> => {
+};
+
+/** A baseline server driven like the main phases: warmed up, then measured with its CPU figures. */
+const measureBaseline = async (url: string, name: string, options: BaselineOptions) => {
+  const drive = (seconds: number, runId: string) =>
+    driveHttp(url, { ...options.shape, seconds, runId, token: options.token });
+  await drive(warmUpSeconds, `warm-${name}`);
+  return withCpuFigures(() => drive(options.durationSeconds, name));
+};
+
+const runHttpLayerAlone = async (
+  options: BaselineOptions & { logger: Logger; timeZone: string },
+): Promise<HttpRateFigures> => {
   const app = await buildHttpLayerAlone({
     jwtSecret,
     deviceMasterKey,
@@ -195,27 +205,16 @@ const runHttpLayerAlone = async (options: {
   });
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });
-    const url = urlOf(app);
-    const drive = (seconds: number, runId: string) =>
-      driveHttp(url, { ...options.shape, seconds, runId, token: options.token });
-    await drive(warmUpSeconds, 'warm-alone');
-    return await withCpuFigures(() => drive(options.durationSeconds, 'alone'));
+    return await measureBaseline(urlOf(app), 'alone', options);
   } finally {
     await app.close();
   }
 };
 
-const runNodeHttpFloor = async (options: {
-  shape: { connections: number; accounts: number };
-  durationSeconds: number;
-  token: string;
-}): Promise<HttpRateFigures> => {
+const runNodeHttpFloor = async (options: BaselineOptions): Promise<HttpRateFigures> => {
   const floor = await startNodeHttpFloor();
   try {
-    const drive = (seconds: number, runId: string) =>
-      driveHttp(floor.url, { ...options.shape, seconds, runId, token: options.token });
-    await drive(warmUpSeconds, 'warm-floor');
-    return await withCpuFigures(() => drive(options.durationSeconds, 'floor'));
+    return await measureBaseline(floor.url, 'floor', options);
   } finally {
     await floor.close();
   }

@@ -10,17 +10,17 @@ export type ProcessCpu = {
   otherThreadsMsPerOperation: number;
 };
 
-const mainThreadStat = () => `/proc/self/task/${process.pid}/stat`;
+const mainThreadStat = `/proc/self/task/${process.pid}/stat`;
 const processStat = '/proc/self/stat';
 const perOperation = (micros: number, operations: number) =>
   Math.round(micros / Math.max(1, operations)) / 1_000;
 
 /** Starts measuring; the returned function ends the phase (`undefined` without /proc). */
 export const processCpuMeter = async (): Promise<(operations: number) => Promise<ProcessCpu | undefined>> => {
-  const mainBefore = await cpuMicrosecondsFromStat(mainThreadStat());
+  const mainBefore = await cpuMicrosecondsFromStat(mainThreadStat);
   const allBefore = await cpuMicrosecondsFromStat(processStat);
   return async (operations) => {
-    const mainAfter = await cpuMicrosecondsFromStat(mainThreadStat());
+    const mainAfter = await cpuMicrosecondsFromStat(mainThreadStat);
     const allAfter = await cpuMicrosecondsFromStat(processStat);
     if ([mainBefore, allBefore, mainAfter, allAfter].some((value) => value === undefined)) return undefined;
     const main = (mainAfter as number) - (mainBefore as number);
